@@ -1,0 +1,54 @@
+"""The ``credgate`` command line.
+
+Every command group lives in its own module and is added here. Errors are caught once:
+a :class:`credgate.errors.Error` becomes one line on stderr (message and hint) and its exit
+code; nothing a user can trigger prints a traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+
+from credgate import __version__
+from credgate.errors import Error, PolicyParseError
+
+
+class CredgateGroup(click.Group):
+    """A click group that turns credgate errors into one diagnostic line and an exit code."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except PolicyParseError as exc:
+            click.echo(f"{exc.location()}: {exc.message}", err=True)
+            ctx.exit(exc.exit_code)
+        except Error as exc:
+            hint = f" (hint: {exc.hint})" if exc.hint else ""
+            click.echo(f"error: {exc.message}{hint}", err=True)
+            ctx.exit(exc.exit_code)
+
+
+@click.group(cls=CredgateGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="credgate")
+def cli() -> None:
+    """credgate: a credential broker for AI agents."""
+
+
+def _register() -> None:
+    from credgate.adapters.cli import policy
+
+    cli.add_command(policy.policy)
+
+
+_register()
+
+
+def main() -> None:
+    cli.main(prog_name="credgate")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
