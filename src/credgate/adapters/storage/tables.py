@@ -1,0 +1,1 @@
+"""Placeholder: tables are declared here (see credgate.adapters.storage.schema)."""
