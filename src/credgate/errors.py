@@ -141,6 +141,16 @@ class AuditUnavailable(Unavailable):
     default_hint = "no audit sink accepted the event, so nothing was served; check the audit sinks"
 
 
+class DecryptionFailed(Unavailable):
+    """Stored ciphertext did not authenticate: wrong master key, moved or tampered data."""
+
+    code = "decryption_failed"
+    default_hint = (
+        "nothing was served; the operator should check that the server runs with the current "
+        "master key and that the database was not modified"
+    )
+
+
 class ConfigError(Error):
     """The server or CLI configuration is wrong."""
 
