@@ -44,11 +44,22 @@ def create_engine(url: str, *, schema: str | None = None, **kwargs: Any) -> Engi
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+            # Take transaction control from pysqlite so that BEGIN IMMEDIATE is possible.
+            dbapi_conn.isolation_level = None
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.execute("PRAGMA foreign_keys=ON")
             cur.close()
+
+        @event.listens_for(engine, "begin")
+        def _sqlite_begin(conn: Any) -> None:
+            # A transaction that will write takes the write lock up front (BEGIN IMMEDIATE):
+            # a deferred one could fail to upgrade once another writer has committed.
+            if conn.get_execution_options().get("sqlite_write"):
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+            else:
+                conn.exec_driver_sql("BEGIN")
 
         return engine
     connect_args: dict[str, Any] = {}

@@ -1,0 +1,291 @@
+"""The broker pipeline: every request, whatever door it came in by, goes through :meth:`Broker.run`.
+
+Order (see docs/concepts/pipeline.md):
+
+1. authenticate the token (keyed hash lookup, expiry, revocation, principal status);
+2. bind the namespace (the token's own; an operator may go down to a child by header);
+3. validate the path (no ``..``, encoded separators, look-alikes);
+4. authorise with the token's policies (OpenBao ACL semantics, default deny);
+5. audit the request — fail closed: if no sink accepts the event, nothing runs;
+6. execute the use case in one database transaction (values always fetched fresh);
+7. audit the response (served values only as HMACs), metrics.
+
+Denied and failed requests are audited too (a request and a response event).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from credgate.adapters.storage.records import PrincipalRecord
+from credgate.adapters.storage.sql_store import SqlStore, SqlTx
+from credgate.clock import Clock
+from credgate.domain.audit.event import AuditEvent, bound_context, hmac_mapping
+from credgate.domain.namespaces import resolve_request_namespace
+from credgate.domain.paths import normalise_request_path
+from credgate.domain.policy import ACL, Grant, parse_policy
+from credgate.domain.tokens import TokenEntry, check_usable, hash_token
+from credgate.domain.tracecontext import TraceContext, parse_or_start
+from credgate.errors import AuditUnavailable, Denied, Error, InvalidToken
+from credgate.service.audit import AuditBroker
+from credgate.service.metrics import Metrics
+
+log = logging.getLogger("credgate.broker")
+
+ROOT_POLICY = "root"
+WRITE_OPERATIONS = frozenset({"create", "update", "delete", "patch", "create_or_update"})
+
+
+@dataclass(frozen=True)
+class RequestContext:
+    """What a door knows about a request before the pipeline runs."""
+
+    token: str | None
+    namespace_header: str | None = None
+    session_id: str | None = None
+    traceparent: str | None = None
+    agent_context: Mapping[str, Any] = field(default_factory=dict)
+    remote_addr: str | None = None
+
+    def __repr__(self) -> str:
+        return f"RequestContext(session_id={self.session_id!r}, remote_addr={self.remote_addr!r})"
+
+
+@dataclass(frozen=True)
+class Action:
+    """One use case invocation, described for authorisation and audit."""
+
+    name: str  # "kv.read"
+    operation: str  # ACL operation, or "create_or_update" (decided by ``exists``)
+    path: str  # request path relative to the namespace, as a policy sees it
+    params: Mapping[str, Any] = field(default_factory=dict)  # audited: never values
+    data: Mapping[str, Any] | None = None  # checked against parameter constraints; not audited
+    sudo: bool = False
+    exists: Callable[[SqlTx, str], bool] | None = None  # (tx, namespace) -> exists?
+
+
+@dataclass(frozen=True)
+class Caller:
+    """The authenticated principal of a request."""
+
+    token: TokenEntry
+    principal: PrincipalRecord | None
+    namespace: str  # the namespace the request acts in
+    grant: Grant | None
+    is_root: bool
+    trace: TraceContext
+    session_id: str | None
+    request_id: str
+
+    @property
+    def principal_id(self) -> str | None:
+        return self.token.principal_id
+
+    @property
+    def kind(self) -> str:
+        return self.token.principal_kind
+
+
+@dataclass
+class Outcome:
+    """What a use case returns: the body, and the values it served (for audit HMACs)."""
+
+    body: Any
+    status: int = 200
+    served: Mapping[str, Any] = field(default_factory=dict)
+    result_params: Mapping[str, Any] = field(default_factory=dict)
+
+    def __repr__(self) -> str:
+        return f"Outcome(status={self.status}, served=<{len(self.served)} values>)"
+
+
+Handler = Callable[[SqlTx, Caller], Outcome]
+
+
+class _ACLCache:
+    """Compiled ACLs keyed by the exact policy texts (a policy change is seen at once)."""
+
+    def __init__(self, size: int = 512) -> None:
+        self._lock = threading.Lock()
+        self._items: dict[tuple[Any, ...], ACL] = {}
+        self._size = size
+
+    def get(self, key: tuple[Any, ...], build: Callable[[], ACL]) -> ACL:
+        with self._lock:
+            acl = self._items.get(key)
+        if acl is not None:
+            return acl
+        acl = build()
+        with self._lock:
+            if len(self._items) >= self._size:
+                self._items.clear()
+            self._items[key] = acl
+        return acl
+
+
+class Broker:
+    def __init__(
+        self,
+        store: SqlStore,
+        audit: AuditBroker,
+        clock: Clock,
+        *,
+        token_key: bytes,
+        metrics: Metrics | None = None,
+        context_max_bytes: int = 8192,
+        randbytes: Callable[[int], bytes] = os.urandom,
+    ) -> None:
+        self.store = store
+        self.audit = audit
+        self.clock = clock
+        self.token_key = token_key
+        self.metrics = metrics or Metrics()
+        self.context_max_bytes = context_max_bytes
+        self.randbytes = randbytes
+        self._acls = _ACLCache()
+
+    # -- stages -----------------------------------------------------------------------------
+    def authenticate(self, tx: SqlTx, token: str | None) -> TokenEntry:
+        """The token's entry; one opaque :class:`InvalidToken` for every failure."""
+        if not token:
+            raise InvalidToken()
+        entry = tx.get_token_by_hash(hash_token(self.token_key, token))
+        return check_usable(entry, self.clock.now())
+
+    def acl_for(self, tx: SqlTx, entry: TokenEntry) -> ACL:
+        if ROOT_POLICY in entry.policies:
+            return ACL([], root_namespace=entry.namespace)
+        records = tx.get_policies(entry.namespace, entry.policies)
+        key = (entry.namespace, tuple(sorted((r.name, r.updated_at, r.text) for r in records)))
+
+        def build() -> ACL:
+            parsed = [parse_policy(r.text, name=r.name, namespace=r.namespace) for r in records]
+            return ACL(parsed, now=self.clock.now())
+
+        return self._acls.get(key, build)
+
+    def _admit(
+        self, tx: SqlTx, ctx: RequestContext, action: Action, trace: TraceContext, request_id: str
+    ) -> Caller:
+        entry = self.authenticate(tx, ctx.token)
+        principal = tx.get_principal(entry.principal_id) if entry.principal_id else None
+        if principal is not None and principal.status != "active":
+            raise InvalidToken()
+        namespace = resolve_request_namespace(
+            entry.namespace, entry.principal_kind, ctx.namespace_header
+        )
+        if namespace and tx.get_namespace(namespace) is None:
+            raise Denied("permission denied", hint="the namespace does not exist")
+        path = normalise_request_path(action.path)
+        acl = self.acl_for(tx, entry)
+        operation = action.operation
+        if operation == "create_or_update":
+            exists = action.exists(tx, namespace) if action.exists else True
+            operation = "update" if exists else "create"
+        is_root = ROOT_POLICY in entry.policies
+        grant = acl.authorize(
+            operation, path, namespace=namespace, data=action.data, sudo_required=action.sudo
+        )
+        return Caller(
+            entry, principal, namespace, grant, is_root, trace, ctx.session_id, request_id
+        )
+
+    # -- the pipeline -----------------------------------------------------------------------
+    def run(self, ctx: RequestContext, action: Action, handler: Handler) -> Outcome:
+        started = self.clock.monotonic()
+        trace = parse_or_start(ctx.traceparent, self.randbytes)
+        request_id = self.randbytes(12).hex()
+        caller: Caller | None = None
+        requested = False
+        write = action.operation in WRITE_OPERATIONS
+        try:
+            with self.store.transaction(write=write) as tx:
+                try:
+                    caller = self._admit(tx, ctx, action, trace, request_id)
+                finally:
+                    # Audit the request before anything runs, admitted or not (fail closed).
+                    self._audit(ctx, action, caller, trace, request_id, "request", None, None, started)
+                    requested = True
+                if caller.token.num_uses > 0 and not tx.consume_token_use(caller.token.accessor):
+                    raise InvalidToken()
+                outcome = handler(tx, caller)
+        except AuditUnavailable:
+            self.metrics.audit_failure()
+            self.metrics.observe(action.name, "audit_unavailable", self.clock.monotonic() - started)
+            raise
+        except Error as exc:
+            result = "denied" if exc.status in (401, 403) else "error"
+            if not requested:
+                self._audit(ctx, action, caller, trace, request_id, "request", None, None, started)
+            self._audit(ctx, action, caller, trace, request_id, "response", None, exc, started)
+            self.metrics.observe(action.name, result, self.clock.monotonic() - started)
+            raise
+        self._audit(ctx, action, caller, trace, request_id, "response", outcome, None, started)
+        self.metrics.observe(action.name, "ok", self.clock.monotonic() - started)
+        return outcome
+
+    def _audit(
+        self,
+        ctx: RequestContext,
+        action: Action,
+        caller: Caller | None,
+        trace: TraceContext,
+        request_id: str,
+        kind: str,
+        outcome: Outcome | None,
+        error: Error | None,
+        started: float,
+    ) -> None:
+        decision: dict[str, Any] = {}
+        if caller is not None:
+            decision = {"allowed": True, "root": caller.is_root}
+            if caller.grant is not None:
+                decision["policies"] = list(caller.grant.policies)
+                decision["rule"] = caller.grant.rule
+                decision["capabilities"] = sorted(caller.grant.capabilities)
+        elif error is not None and isinstance(error, Denied | InvalidToken):
+            decision = {"allowed": False, "reason": error.code}
+        if kind == "request":
+            result = "pending"
+        elif error is None:
+            result = "ok"
+        else:
+            result = "denied" if error.status in (401, 403) else "error"
+        params = dict(action.params)
+        if outcome is not None:
+            params.update(outcome.result_params)
+        values = (
+            hmac_mapping(self.audit.hmac_key, dict(outcome.served)) if outcome and outcome.served else {}
+        )
+        token = caller.token if caller else None
+        event = AuditEvent(
+            type=kind,
+            time=self.clock.now(),
+            request_id=request_id,
+            agent_id=token.principal_id if token else None,
+            principal_kind=token.principal_kind if token else None,
+            token_accessor=token.accessor if token else None,
+            session_id=ctx.session_id,
+            trace_id=trace.trace_id,
+            span_id=trace.span_id,
+            namespace=caller.namespace if caller else None,
+            action=action.name,
+            operation=action.operation,
+            path=action.path,
+            parameters=params,
+            result=result,
+            error_code=error.code if error else None,
+            duration_ms=round((self.clock.monotonic() - started) * 1000, 3) if kind == "response" else None,
+            decision=decision,
+            context=bound_context(dict(ctx.agent_context), max_bytes=self.context_max_bytes)
+            if ctx.agent_context and kind == "request"
+            else None,
+            values=values,
+            remote_addr=ctx.remote_addr,
+        )
+        self.audit.log(event)
