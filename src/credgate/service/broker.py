@@ -33,11 +33,11 @@ from credgate.domain.tokens import TokenEntry, check_usable, hash_token
 from credgate.domain.tracecontext import TraceContext, parse_or_start
 from credgate.errors import AuditUnavailable, Denied, Error, InvalidToken
 from credgate.service.audit import AuditBroker
+from credgate.service.builtin_policies import DEFAULT_POLICY, DEFAULT_POLICY_TEXT, ROOT_POLICY
 from credgate.service.metrics import Metrics
 
 log = logging.getLogger("credgate.broker")
 
-ROOT_POLICY = "root"
 WRITE_OPERATIONS = frozenset({"create", "update", "delete", "patch", "create_or_update"})
 
 
@@ -160,11 +160,16 @@ class Broker:
     def acl_for(self, tx: SqlTx, entry: TokenEntry) -> ACL:
         if ROOT_POLICY in entry.policies:
             return ACL([], root_namespace=entry.namespace)
-        records = tx.get_policies(entry.namespace, entry.policies)
-        key = (entry.namespace, tuple(sorted((r.name, r.updated_at, r.text) for r in records)))
+        texts = {r.name: r.text for r in tx.get_policies(entry.namespace, entry.policies)}
+        if DEFAULT_POLICY in entry.policies and DEFAULT_POLICY not in texts:
+            texts[DEFAULT_POLICY] = DEFAULT_POLICY_TEXT
+        key = (entry.namespace, tuple(sorted(texts.items())))
 
         def build() -> ACL:
-            parsed = [parse_policy(r.text, name=r.name, namespace=r.namespace) for r in records]
+            parsed = [
+                parse_policy(text, name=name, namespace=entry.namespace)
+                for name, text in texts.items()
+            ]
             return ACL(parsed, now=self.clock.now())
 
         return self._acls.get(key, build)

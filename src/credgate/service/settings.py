@@ -30,7 +30,8 @@ class Settings:
     port: int = 8300
     master_key_file: Path | None = None  # default: <data_dir>/master.key
     audit_file: Path | None = None  # default: <data_dir>/audit.log
-    audit_sql: bool = True
+    audit_sql: bool = False
+    audit_database_url: str = ""  # default: the main database, or <data_dir>/audit.db for SQLite
     audit_fsync: bool = False
     instance_id: str = ""  # default: read from <data_dir>/instance-id (written by init)
     max_request_bytes: int = 1_048_576
@@ -43,6 +44,19 @@ class Settings:
     @property
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite:///{self.data_dir / 'credgate.db'}"
+
+    @property
+    def resolved_audit_database_url(self) -> str:
+        if self.audit_database_url:
+            return self.audit_database_url
+        if self.resolved_database_url.startswith("sqlite"):
+            # A separate file: SQLite has one writer per file, and audit writes must never
+            # wait on (or be rolled back with) a request's transaction.
+            return f"sqlite:///{self.data_dir / 'audit.db'}"
+        return self.resolved_database_url
+
+    def with_instance_id(self, instance_id: str) -> Settings:
+        return replace(self, instance_id=instance_id)
 
     @property
     def resolved_master_key_file(self) -> Path:
@@ -65,7 +79,7 @@ _DURATIONS = {"default_token_ttl", "max_token_ttl"}
 _PATHS = {"data_dir", "master_key_file", "audit_file"}
 _BOOLS = {"audit_sql", "audit_fsync"}
 _INTS = {"port", "max_request_bytes", "context_max_bytes"}
-_STRS = {"database_url", "host", "instance_id", "log_level"}
+_STRS = {"database_url", "audit_database_url", "host", "instance_id", "log_level"}
 SETTING_NAMES = tuple(f.name for f in fields(Settings) if f.name != "extra")
 
 

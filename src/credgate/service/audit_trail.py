@@ -1,0 +1,92 @@
+"""Use cases for reading the audit trail over the API (operators; ``sudo`` required).
+
+They read the primary sink (the JSONL file) — the same records the CLI's ``--file`` mode reads,
+through the same readers (:mod:`credgate.service.audit_search`, :mod:`credgate.domain.audit`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+from credgate.adapters.audit.file_sink import FileAuditSink, iter_lines, iter_records
+from credgate.adapters.storage.sql_store import SqlTx
+from credgate.domain.audit import AuditSink, parse_time, verify_lines
+from credgate.errors import InvalidRequest
+from credgate.service import schemas as s
+from credgate.service.audit import AuditBroker
+from credgate.service.audit_search import find_value, search, session_timeline
+from credgate.service.broker import Action, Broker, Caller, Outcome, RequestContext
+
+MAX_RESULTS = 1000
+
+
+def _since(raw: str) -> float:
+    try:
+        return float(raw) if raw.replace(".", "", 1).isdigit() else parse_time(raw)
+    except ValueError:
+        raise InvalidRequest(
+            "since must be epoch seconds or an RFC 3339 time", hint="for example 2026-11-25T10:00:00Z"
+        ) from None
+
+
+class AuditTrailService:
+    def __init__(self, broker: Broker, audit: AuditBroker, sinks: Sequence[AuditSink]) -> None:
+        self.broker = broker
+        self.audit = audit
+        self.file = next((x for x in sinks if isinstance(x, FileAuditSink)), None)
+
+    def _records(self) -> Iterator[dict[str, Any]]:
+        if self.file is None or not self.file.path.exists():
+            return iter(())
+        return iter_records(self.file.path, on_malformed=lambda _n: None)
+
+    def search(self, ctx: RequestContext, query: Mapping[str, str]) -> Outcome:
+        unknown = set(query) - {"agent", "session", "since", "path", "limit", "trace"}
+        if unknown:
+            raise InvalidRequest(f"unknown search parameter {sorted(unknown)[0]!r}")
+        limit_raw = query.get("limit", "100")
+        if not limit_raw.isdigit() or not 1 <= int(limit_raw) <= MAX_RESULTS:
+            raise InvalidRequest(f"limit must be an integer from 1 to {MAX_RESULTS}")
+        since = _since(query["since"]) if query.get("since") else None
+
+        def handler(tx: SqlTx, caller: Caller) -> Outcome:
+            found = search(
+                self._records(), agent=query.get("agent"), session=query.get("session"),
+                since=since, path=query.get("path"), trace=query.get("trace"), limit=int(limit_raw),
+            )
+            return Outcome({"data": {"events": found}}, result_params={"matches": len(found)})
+
+        action = Action("audit.search", "read", "sys/audit-trail/search", params=dict(query), sudo=True)
+        return self.broker.run(ctx, action, handler)
+
+    def session(self, ctx: RequestContext, session_id: str) -> Outcome:
+        def handler(tx: SqlTx, caller: Caller) -> Outcome:
+            lines = session_timeline(self._records(), session_id)
+            return Outcome({"data": {"session_id": session_id, "timeline": lines}})
+
+        action = Action("audit.session", "read", f"sys/audit-trail/session/{session_id}", sudo=True)
+        return self.broker.run(ctx, action, handler)
+
+    def verify(self, ctx: RequestContext) -> Outcome:
+        def handler(tx: SqlTx, caller: Caller) -> Outcome:
+            if self.file is None or not self.file.path.exists():
+                return Outcome({"data": {"ok": True, "events": 0, "writers": {}, "problem": None}})
+            report = verify_lines(iter_lines(self.file.path))
+            return Outcome({"data": report.to_dict() | {"summary": report.summary()}},
+                           result_params={"ok": report.ok})
+
+        return self.broker.run(ctx, Action("audit.verify", "update", "sys/audit-trail/verify", sudo=True), handler)
+
+    def hash(self, ctx: RequestContext, body: s.AuditHash) -> Outcome:
+        digest = self.audit.hmac(body.value)
+
+        def handler(tx: SqlTx, caller: Caller) -> Outcome:
+            hits = find_value(self._records(), digest)
+            shown = [
+                {k: h.get(k) for k in ("time", "request_id", "agent_id", "session_id", "action", "path", "type")}
+                for h in hits[:MAX_RESULTS]
+            ]
+            return Outcome({"data": {"hmac": digest, "found": bool(hits), "events": shown}})
+
+        return self.broker.run(ctx, Action("audit.hash", "update", "sys/audit-trail/hash", sudo=True), handler)

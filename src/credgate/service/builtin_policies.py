@@ -1,0 +1,24 @@
+"""Built-in policies."""
+
+from __future__ import annotations
+
+ROOT_POLICY = "root"
+DEFAULT_POLICY = "default"
+
+# Every token carries ``default`` unless created with no_default_policy (as in OpenBao).
+DEFAULT_POLICY_TEXT = """\
+# Built-in: what every token may do with itself.
+path "auth/token/lookup-self" {
+  capabilities = ["read"]
+}
+path "auth/token/renew-self" {
+  capabilities = ["update"]
+}
+path "auth/token/revoke-self" {
+  capabilities = ["update"]
+}
+path "sys/capabilities-self" {
+  capabilities = ["update"]
+}
+"""
+

@@ -1,0 +1,126 @@
+"""Request bodies, validated the same way for every door (HTTP, CLI, SDK, MCP).
+
+Pydantic models with ``extra="forbid"``: an unknown field is an error, not silently ignored.
+The OpenAPI document is generated from these models, so documentation and validation agree.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from credgate.errors import InvalidRequest
+
+Duration = int | str  # seconds, or "90s" / "15m" / "1h" / "7d"
+Name = str
+
+
+class Body(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class NamespaceCreate(Body):
+    description: str = Field(default="", max_length=1024)
+    mount_kv: bool = Field(
+        default=True, description="Mount a KV version 2 engine at secret/ in the new namespace."
+    )
+
+
+class AgentCreate(Body):
+    owner: str = Field(
+        min_length=1,
+        max_length=256,
+        description="The accountable human (e-mail or user name). Required.",
+    )
+    description: str = Field(default="", max_length=1024)
+    policies: list[Name] = Field(default_factory=list, max_length=64)
+
+
+class AgentUpdate(Body):
+    owner: str | None = Field(default=None, min_length=1, max_length=256)
+    description: str | None = Field(default=None, max_length=1024)
+    policies: list[Name] | None = Field(default=None, max_length=64)
+
+
+class OperatorCreate(Body):
+    description: str = Field(default="", max_length=1024)
+    policies: list[Name] = Field(default_factory=list, max_length=64)
+
+
+class TokenCreate(Body):
+    agent: str | None = Field(default=None, max_length=128, description="Issue a token for this agent.")
+    operator: str | None = Field(default=None, max_length=128, description="Issue a token for this operator.")
+    policies: list[Name] | None = Field(default=None, max_length=64)
+    no_default_policy: bool = False
+    ttl: Duration | None = None
+    max_ttl: Duration | None = None
+    num_uses: int = Field(default=0, ge=0, le=1_000_000)
+    display_name: str = Field(default="", max_length=256)
+    meta: dict[str, str] = Field(default_factory=dict, max_length=32)
+
+
+class TokenRenew(Body):
+    increment: Duration | None = None
+
+
+class AccessorBody(Body):
+    accessor: str = Field(min_length=1, max_length=64)
+
+
+class PolicyWrite(Body):
+    policy: str = Field(min_length=1, max_length=65_536)
+
+
+class CapabilitiesBody(Body):
+    paths: list[str] | str = Field(description="Paths, or a comma-separated string of paths.")
+
+
+class MountCreate(Body):
+    type: Literal["kv"] = "kv"
+    description: str = Field(default="", max_length=1024)
+    options: dict[str, str] = Field(default_factory=dict, max_length=8)
+
+
+class KVWriteOptions(Body):
+    cas: int | None = Field(default=None, ge=0)
+
+
+class KVWrite(Body):
+    data: dict[str, Any]
+    options: KVWriteOptions = Field(default_factory=KVWriteOptions)
+
+
+class KVVersions(Body):
+    versions: list[int] = Field(min_length=1, max_length=1000)
+
+
+class KVMetadataWrite(Body):
+    max_versions: int | None = Field(default=None, ge=0, le=1000)
+    cas_required: bool | None = None
+    custom_metadata: dict[str, str] | None = Field(default=None, max_length=64)
+
+
+class KVRollback(Body):
+    version: int = Field(ge=1)
+
+
+class AuditHash(Body):
+    value: str = Field(min_length=1, max_length=65_536)
+
+
+def parse_body(model: type[Body], raw: Any) -> Any:
+    """Validate ``raw`` (decoded JSON) into ``model``; errors name the field, never echo values."""
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise InvalidRequest("the request body must be a JSON object")
+    try:
+        return model.model_validate(raw)
+    except ValidationError as exc:
+        first = exc.errors(include_input=False, include_url=False)[0]
+        where = ".".join(str(p) for p in first["loc"]) or "body"
+        raise InvalidRequest(
+            f"{where}: {first['msg']}",
+            hint=f"see the {model.__name__} schema in /v1/openapi.json",
+        ) from None
