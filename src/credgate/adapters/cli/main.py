@@ -41,6 +41,14 @@ def _register() -> None:
     from credgate.adapters.cli import policy
 
     cli.add_command(policy.policy)
+    from credgate.adapters.cli import audit
+
+    cli.add_command(audit.audit)
+    from credgate.adapters.cli import server
+
+    cli.add_command(server.init)
+    cli.add_command(server.serve)
+    cli.add_command(server.operator)
 
 
 _register()
