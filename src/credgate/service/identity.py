@@ -9,11 +9,12 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from credgate.adapters.storage.records import MountRecord, NamespaceRecord, PrincipalRecord
 from credgate.adapters.storage.sql_store import SqlTx
 from credgate.domain.namespaces import parse_namespace
+from credgate.domain.token_entries import PrincipalKind
 from credgate.domain.tokens import (
     TokenEntry,
     generate_accessor,
@@ -126,7 +127,7 @@ class IdentityService:
         tx: SqlTx,
         *,
         principal: PrincipalRecord | None,
-        kind: str,
+        kind: PrincipalKind,
         namespace: str,
         policies: list[str],
         ttl: float | None,
@@ -215,7 +216,7 @@ class IdentityService:
             issued = self.issue(
                 tx,
                 principal=principal,
-                kind=target_kind or caller.kind,
+                kind=cast(PrincipalKind, target_kind or caller.kind),
                 namespace=namespace,
                 policies=wanted,
                 ttl=ttl,
