@@ -102,30 +102,48 @@ class Instance:
         h.update(extra)
         return h
 
-    def call(self, method: str, path: str, token: str | None = None, json: object = None,
-             headers: dict[str, str] | None = None, **kw: object) -> "Any":
+    def call(
+        self,
+        method: str,
+        path: str,
+        token: str | None = None,
+        json: object = None,
+        headers: dict[str, str] | None = None,
+        **kw: object,
+    ) -> Any:
         h = self.headers(token)
         h.update(headers or {})
         return self.client.request(method, "/v1/" + path, json=json, headers=h, **kw)  # type: ignore[arg-type]
 
-    def ok(self, method: str, path: str, token: str | None = None, json: object = None,
-           headers: dict[str, str] | None = None) -> "Any":
+    def ok(
+        self,
+        method: str,
+        path: str,
+        token: str | None = None,
+        json: object = None,
+        headers: dict[str, str] | None = None,
+    ) -> Any:
         r = self.call(method, path, token, json, headers)
         assert r.status_code in (200, 204), (r.status_code, r.text)
         return r.json() if r.status_code == 200 else None
 
-    def agent_token(self, name: str, policy_hcl: str, namespace: str | None = None,
-                    **token_args: object) -> str:
+    def agent_token(
+        self, name: str, policy_hcl: str, namespace: str | None = None, **token_args: object
+    ) -> str:
         """Create a policy and an agent holding it; return a token for the agent."""
         h = {"X-Credgate-Namespace": namespace} if namespace else {}
         self.ok("PUT", f"sys/policies/acl/{name}-pol", json={"policy": policy_hcl}, headers=h)
-        self.ok("POST", f"sys/agents/{name}", json={"owner": "alice@example.com",
-                                                     "policies": [f"{name}-pol"]}, headers=h)
+        self.ok(
+            "POST",
+            f"sys/agents/{name}",
+            json={"owner": "alice@example.com", "policies": [f"{name}-pol"]},
+            headers=h,
+        )
         body = self.ok("POST", "auth/token/create", json={"agent": name, **token_args}, headers=h)
         token: str = body["auth"]["client_token"]
         return token
 
-    def audit_records(self) -> list[dict[str, "Any"]]:
+    def audit_records(self) -> list[dict[str, Any]]:
         import json as _json
 
         path = self.settings.resolved_audit_file

@@ -54,7 +54,9 @@ class PolicyParseError(InvalidRequest):
     """An HCL/JSON policy that OpenBao would refuse. Carries the position when known."""
 
     code = "invalid_policy"
-    default_hint = "policies use OpenBao/Vault HCL: path \"secret/data/*\" { capabilities = [\"read\"] }"
+    default_hint = (
+        'policies use OpenBao/Vault HCL: path "secret/data/*" { capabilities = ["read"] }'
+    )
 
     def __init__(
         self,

@@ -39,7 +39,7 @@ from credgate.service.policies import PolicyService
 from credgate.service.secrets import SecretsService
 from credgate.service.settings import Settings
 
-TOKEN_KEY_NAME = "token-hmac"
+TOKEN_KEY_NAME = "token-hmac"  # noqa: S105 - the name of a key in the key ring, not a secret
 AUDIT_KEY_NAME = "audit-hmac"
 
 
@@ -91,7 +91,9 @@ def build(
     master = _master_key(settings, env)
     barrier = Barrier(SqlKeyringStore(engine), master, clock=clock)
     barrier.verify_master_key()
-    sinks: list[AuditSink] = [FileAuditSink(settings.resolved_audit_file, fsync=settings.audit_fsync)]
+    sinks: list[AuditSink] = [
+        FileAuditSink(settings.resolved_audit_file, fsync=settings.audit_fsync)
+    ]
     if settings.audit_sql:
         sinks.append(SqlAuditSink(create_engine(settings.resolved_audit_database_url)))
     writer_id = settings.instance_id or f"{socket.gethostname()}-{settings.port}"
@@ -162,17 +164,32 @@ def initialise(settings: Settings, *, env: Mapping[str, str] | None = None) -> I
         now = app.clock.now()
         with app.store.transaction(write=True) as tx:
             if tx.get_mount("", "secret/") is None:
-                tx.create_mount(MountRecord("", "secret/", "kv", {"version": "2"}, "key/value secrets", now))
+                tx.create_mount(
+                    MountRecord("", "secret/", "kv", {"version": "2"}, "key/value secrets", now)
+                )
             admin = tx.get_principal_by_name("", "operator", "admin")
             if admin is None:
                 admin = PrincipalRecord(
-                    id="opr_" + secrets.token_hex(8), kind="operator", namespace="", name="admin",
-                    owner="", description="created by credgate init", status="active",
-                    policies=(), created_at=now, updated_at=now, created_by="init",
+                    id="opr_" + secrets.token_hex(8),
+                    kind="operator",
+                    namespace="",
+                    name="admin",
+                    owner="",
+                    description="created by credgate init",
+                    status="active",
+                    policies=(),
+                    created_at=now,
+                    updated_at=now,
+                    created_by="init",
                 )
                 tx.create_principal(admin)
             issued = app.identity.issue(
-                tx, principal=admin, kind="operator", namespace="", policies=["root"], ttl=None,
+                tx,
+                principal=admin,
+                kind="operator",
+                namespace="",
+                policies=["root"],
+                ttl=None,
                 display_name="initial root token",
             )
         fd = os.open(token_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -181,4 +198,3 @@ def initialise(settings: Settings, *, env: Mapping[str, str] | None = None) -> I
         return InitResult(True, data_dir, token_file, issued.token)
     finally:
         app.close()
-

@@ -26,7 +26,8 @@ def _since(raw: str) -> float:
         return float(raw) if raw.replace(".", "", 1).isdigit() else parse_time(raw)
     except ValueError:
         raise InvalidRequest(
-            "since must be epoch seconds or an RFC 3339 time", hint="for example 2026-11-25T10:00:00Z"
+            "since must be epoch seconds or an RFC 3339 time",
+            hint="for example 2026-11-25T10:00:00Z",
         ) from None
 
 
@@ -52,12 +53,19 @@ class AuditTrailService:
 
         def handler(tx: SqlTx, caller: Caller) -> Outcome:
             found = search(
-                self._records(), agent=query.get("agent"), session=query.get("session"),
-                since=since, path=query.get("path"), trace=query.get("trace"), limit=int(limit_raw),
+                self._records(),
+                agent=query.get("agent"),
+                session=query.get("session"),
+                since=since,
+                path=query.get("path"),
+                trace=query.get("trace"),
+                limit=int(limit_raw),
             )
             return Outcome({"data": {"events": found}}, result_params={"matches": len(found)})
 
-        action = Action("audit.search", "read", "sys/audit-trail/search", params=dict(query), sudo=True)
+        action = Action(
+            "audit.search", "read", "sys/audit-trail/search", params=dict(query), sudo=True
+        )
         return self.broker.run(ctx, action, handler)
 
     def session(self, ctx: RequestContext, session_id: str) -> Outcome:
@@ -73,10 +81,14 @@ class AuditTrailService:
             if self.file is None or not self.file.path.exists():
                 return Outcome({"data": {"ok": True, "events": 0, "writers": {}, "problem": None}})
             report = verify_lines(iter_lines(self.file.path))
-            return Outcome({"data": report.to_dict() | {"summary": report.summary()}},
-                           result_params={"ok": report.ok})
+            return Outcome(
+                {"data": report.to_dict() | {"summary": report.summary()}},
+                result_params={"ok": report.ok},
+            )
 
-        return self.broker.run(ctx, Action("audit.verify", "update", "sys/audit-trail/verify", sudo=True), handler)
+        return self.broker.run(
+            ctx, Action("audit.verify", "update", "sys/audit-trail/verify", sudo=True), handler
+        )
 
     def hash(self, ctx: RequestContext, body: s.AuditHash) -> Outcome:
         digest = self.audit.hmac(body.value)
@@ -84,9 +96,22 @@ class AuditTrailService:
         def handler(tx: SqlTx, caller: Caller) -> Outcome:
             hits = find_value(self._records(), digest)
             shown = [
-                {k: h.get(k) for k in ("time", "request_id", "agent_id", "session_id", "action", "path", "type")}
+                {
+                    k: h.get(k)
+                    for k in (
+                        "time",
+                        "request_id",
+                        "agent_id",
+                        "session_id",
+                        "action",
+                        "path",
+                        "type",
+                    )
+                }
                 for h in hits[:MAX_RESULTS]
             ]
             return Outcome({"data": {"hmac": digest, "found": bool(hits), "events": shown}})
 
-        return self.broker.run(ctx, Action("audit.hash", "update", "sys/audit-trail/hash", sudo=True), handler)
+        return self.broker.run(
+            ctx, Action("audit.hash", "update", "sys/audit-trail/hash", sudo=True), handler
+        )

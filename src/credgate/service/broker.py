@@ -29,7 +29,7 @@ from credgate.domain.audit.event import AuditEvent, bound_context, hmac_mapping
 from credgate.domain.namespaces import resolve_request_namespace
 from credgate.domain.paths import normalise_request_path
 from credgate.domain.policy import ACL, Grant, parse_policy
-from credgate.domain.tokens import TokenEntry, check_usable, hash_token
+from credgate.domain.tokens import TokenEntry, authenticate_token, hash_token
 from credgate.domain.tracecontext import TraceContext, parse_or_start
 from credgate.errors import AuditUnavailable, Denied, Error, InvalidToken
 from credgate.service.audit import AuditBroker
@@ -155,7 +155,7 @@ class Broker:
         if not token:
             raise InvalidToken()
         entry = tx.get_token_by_hash(hash_token(self.token_key, token))
-        return check_usable(entry, self.clock.now())
+        return authenticate_token(self.token_key, token, entry, self.clock.now())
 
     def acl_for(self, tx: SqlTx, entry: TokenEntry) -> ACL:
         if ROOT_POLICY in entry.policies:
@@ -214,7 +214,9 @@ class Broker:
                     caller = self._admit(tx, ctx, action, trace, request_id)
                 finally:
                     # Audit the request before anything runs, admitted or not (fail closed).
-                    self._audit(ctx, action, caller, trace, request_id, "request", None, None, started)
+                    self._audit(
+                        ctx, action, caller, trace, request_id, "request", None, None, started
+                    )
                     requested = True
                 if caller.token.num_uses > 0 and not tx.consume_token_use(caller.token.accessor):
                     raise InvalidToken()
@@ -265,7 +267,9 @@ class Broker:
         if outcome is not None:
             params.update(outcome.result_params)
         values = (
-            hmac_mapping(self.audit.hmac_key, dict(outcome.served)) if outcome and outcome.served else {}
+            hmac_mapping(self.audit.hmac_key, dict(outcome.served))
+            if outcome and outcome.served
+            else {}
         )
         token = caller.token if caller else None
         event = AuditEvent(
@@ -285,7 +289,9 @@ class Broker:
             parameters=params,
             result=result,
             error_code=error.code if error else None,
-            duration_ms=round((self.clock.monotonic() - started) * 1000, 3) if kind == "response" else None,
+            duration_ms=round((self.clock.monotonic() - started) * 1000, 3)
+            if kind == "response"
+            else None,
             decision=decision,
             context=bound_context(dict(ctx.agent_context), max_bytes=self.context_max_bytes)
             if ctx.agent_context and kind == "request"

@@ -21,4 +21,3 @@ path "sys/capabilities-self" {
   capabilities = ["update"]
 }
 """
-

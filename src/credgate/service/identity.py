@@ -20,13 +20,14 @@ from credgate.domain.tokens import (
     generate_accessor,
     generate_token,
     hash_token,
+    new_token_entry,
     parse_duration,
     renew,
 )
 from credgate.errors import Conflict, Denied, InvalidRequest, NotFound
 from credgate.service import schemas as s
-from credgate.service.builtin_policies import DEFAULT_POLICY, ROOT_POLICY
 from credgate.service.broker import Action, Broker, Caller, Outcome, RequestContext
+from credgate.service.builtin_policies import DEFAULT_POLICY, ROOT_POLICY
 
 _NAME_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789-_.")
 
@@ -137,30 +138,21 @@ class IdentityService:
         display_name: str = "",
         meta: dict[str, str] | None = None,
     ) -> IssuedToken:
-        now = self.now
         token = generate_token(self.randbytes)
-        max_at = now + (max_ttl if max_ttl is not None else self.max_ttl) if ttl is not None else None
-        expires = min(now + ttl, max_at) if ttl is not None and max_at is not None else None
-        if parent is not None:
-            for limit in (parent.expires_at, parent.max_expires_at):
-                if limit is not None:
-                    expires = limit if expires is None else min(expires, limit)
-                    max_at = limit if max_at is None else min(max_at, limit)
-        entry = TokenEntry(
+        if ttl is not None and max_ttl is None:
+            max_ttl = self.max_ttl
+        entry = new_token_entry(
             accessor=generate_accessor(self.randbytes),
             token_hash=hash_token(self.broker.token_key, token),
             principal_id=principal.id if principal else None,
             principal_kind=kind,
             namespace=namespace,
             policies=tuple(policies),
-            parent_accessor=parent.accessor if parent else None,
-            created_at=now,
-            expires_at=expires,
-            max_expires_at=max_at,
+            now=self.now,
             ttl=ttl,
+            max_ttl=max_ttl,
             num_uses=num_uses,
-            uses_left=num_uses,
-            revoked_at=None,
+            parent=parent,
             display_name=display_name,
             meta=dict(meta or {}),
         )
@@ -171,9 +163,11 @@ class IdentityService:
         if body.agent and body.operator:
             raise InvalidRequest("give either agent or operator, not both")
         ttl = parse_duration(body.ttl, field="ttl") if body.ttl is not None else self.default_ttl
-        max_ttl = parse_duration(body.max_ttl, field="max_ttl") if body.max_ttl is not None else None
+        max_ttl = (
+            parse_duration(body.max_ttl, field="max_ttl") if body.max_ttl is not None else None
+        )
         if ttl <= 0:
-            raise InvalidRequest("ttl must be positive", hint="for example ttl=\"1h\"")
+            raise InvalidRequest("ttl must be positive", hint='for example ttl="1h"')
         if ttl > self.max_ttl or (max_ttl is not None and max_ttl > self.max_ttl):
             raise InvalidRequest(
                 f"ttl exceeds the server maximum of {int(self.max_ttl)} seconds",
@@ -196,11 +190,13 @@ class IdentityService:
                 namespace = caller.namespace
             else:
                 principal = caller.principal
-                allowed = [p for p in caller.token.policies]
+                allowed = list(caller.token.policies)
                 namespace = caller.token.namespace
-            wanted = list(body.policies) if body.policies is not None else [
-                p for p in allowed if p != ROOT_POLICY or not target_kind
-            ]
+            wanted = (
+                list(body.policies)
+                if body.policies is not None
+                else [p for p in allowed if p != ROOT_POLICY or not target_kind]
+            )
             wanted = [check_name(p, "policy") if p != ROOT_POLICY else p for p in wanted]
             if not (caller.is_root and not target_kind) and not set(wanted) <= set(allowed):
                 extra = sorted(set(wanted) - set(allowed))
@@ -211,7 +207,11 @@ class IdentityService:
                 )
             if ROOT_POLICY in wanted and not caller.is_root:
                 raise Denied("only a root token can create a root token")
-            if not body.no_default_policy and DEFAULT_POLICY not in wanted and ROOT_POLICY not in wanted:
+            if (
+                not body.no_default_policy
+                and DEFAULT_POLICY not in wanted
+                and ROOT_POLICY not in wanted
+            ):
                 wanted.append(DEFAULT_POLICY)
             issued = self.issue(
                 tx,
@@ -231,31 +231,43 @@ class IdentityService:
                 result_params={"accessor": issued.entry.accessor},
             )
 
-        action = Action("token.create", "update", path, params={"ttl": ttl, "num_uses": body.num_uses})
+        action = Action(
+            "token.create", "update", path, params={"ttl": ttl, "num_uses": body.num_uses}
+        )
         return self.broker.run(ctx, action, handler)
 
     def lookup_self(self, ctx: RequestContext) -> Outcome:
         def handler(tx: SqlTx, caller: Caller) -> Outcome:
             return Outcome({"data": token_info(caller.token, self.now)})
 
-        return self.broker.run(ctx, Action("token.lookup_self", "read", "auth/token/lookup-self"), handler)
+        return self.broker.run(
+            ctx, Action("token.lookup_self", "read", "auth/token/lookup-self"), handler
+        )
 
     def renew_self(self, ctx: RequestContext, body: s.TokenRenew) -> Outcome:
-        increment = parse_duration(body.increment, field="increment") if body.increment is not None else None
+        increment = (
+            parse_duration(body.increment, field="increment")
+            if body.increment is not None
+            else None
+        )
 
         def handler(tx: SqlTx, caller: Caller) -> Outcome:
             renewed = renew(caller.token, self.now, increment)
             tx.set_token_expiry(renewed.accessor, renewed.expires_at)
             return Outcome({"data": token_info(renewed, self.now)})
 
-        return self.broker.run(ctx, Action("token.renew_self", "update", "auth/token/renew-self"), handler)
+        return self.broker.run(
+            ctx, Action("token.renew_self", "update", "auth/token/renew-self"), handler
+        )
 
     def revoke_self(self, ctx: RequestContext) -> Outcome:
         def handler(tx: SqlTx, caller: Caller) -> Outcome:
             revoked = tx.revoke_token_tree(caller.token.accessor, self.now)
             return Outcome(None, status=204, result_params={"revoked": len(revoked)})
 
-        return self.broker.run(ctx, Action("token.revoke_self", "update", "auth/token/revoke-self"), handler)
+        return self.broker.run(
+            ctx, Action("token.revoke_self", "update", "auth/token/revoke-self"), handler
+        )
 
     def _by_accessor(self, tx: SqlTx, caller: Caller, accessor: str) -> TokenEntry:
         entry = tx.get_token(accessor)
@@ -265,10 +277,16 @@ class IdentityService:
 
     def lookup_accessor(self, ctx: RequestContext, body: s.AccessorBody) -> Outcome:
         def handler(tx: SqlTx, caller: Caller) -> Outcome:
-            return Outcome({"data": token_info(self._by_accessor(tx, caller, body.accessor), self.now)})
+            return Outcome(
+                {"data": token_info(self._by_accessor(tx, caller, body.accessor), self.now)}
+            )
 
-        action = Action("token.lookup_accessor", "update", "auth/token/lookup-accessor",
-                        params={"accessor": body.accessor})
+        action = Action(
+            "token.lookup_accessor",
+            "update",
+            "auth/token/lookup-accessor",
+            params={"accessor": body.accessor},
+        )
         return self.broker.run(ctx, action, handler)
 
     def revoke_accessor(self, ctx: RequestContext, body: s.AccessorBody) -> Outcome:
@@ -277,8 +295,12 @@ class IdentityService:
             revoked = tx.revoke_token_tree(entry.accessor, self.now)
             return Outcome(None, status=204, result_params={"revoked": len(revoked)})
 
-        action = Action("token.revoke_accessor", "update", "auth/token/revoke-accessor",
-                        params={"accessor": body.accessor})
+        action = Action(
+            "token.revoke_accessor",
+            "update",
+            "auth/token/revoke-accessor",
+            params={"accessor": body.accessor},
+        )
         return self.broker.run(ctx, action, handler)
 
     # -- namespaces -------------------------------------------------------------------------
@@ -289,10 +311,18 @@ class IdentityService:
             full = caller.namespace + relative
             parent = full[: full.rstrip("/").rfind("/") + 1]
             if parent and tx.get_namespace(parent) is None:
-                raise NotFound(f"parent namespace {parent!r} does not exist", hint="create it first")
-            tx.create_namespace(NamespaceRecord(full, body.description, self.now, caller.principal_id))
+                raise NotFound(
+                    f"parent namespace {parent!r} does not exist", hint="create it first"
+                )
+            tx.create_namespace(
+                NamespaceRecord(full, body.description, self.now, caller.principal_id)
+            )
             if body.mount_kv:
-                tx.create_mount(MountRecord(full, "secret/", "kv", {"version": "2"}, "key/value secrets", self.now))
+                tx.create_mount(
+                    MountRecord(
+                        full, "secret/", "kv", {"version": "2"}, "key/value secrets", self.now
+                    )
+                )
             return Outcome({"data": {"path": full, "description": body.description}})
 
         action = Action("namespace.create", "update", f"sys/namespaces/{relative.rstrip('/')}")
@@ -305,14 +335,23 @@ class IdentityService:
             rec = tx.get_namespace(caller.namespace + relative)
             if rec is None:
                 raise NotFound(f"no namespace {relative!r}")
-            return Outcome({"data": {"path": rec.path, "description": rec.description,
-                                     "created_at": rec.created_at}})
+            return Outcome(
+                {
+                    "data": {
+                        "path": rec.path,
+                        "description": rec.description,
+                        "created_at": rec.created_at,
+                    }
+                }
+            )
 
-        return self.broker.run(ctx, Action("namespace.read", "read", f"sys/namespaces/{relative.rstrip('/')}"), handler)
+        return self.broker.run(
+            ctx, Action("namespace.read", "read", f"sys/namespaces/{relative.rstrip('/')}"), handler
+        )
 
     def list_namespaces(self, ctx: RequestContext) -> Outcome:
         def handler(tx: SqlTx, caller: Caller) -> Outcome:
-            keys = [r.path[len(caller.namespace):] for r in tx.list_namespaces(caller.namespace)]
+            keys = [r.path[len(caller.namespace) :] for r in tx.list_namespaces(caller.namespace)]
             return Outcome({"data": {"keys": keys}})
 
         return self.broker.run(ctx, Action("namespace.list", "list", "sys/namespaces/"), handler)
@@ -334,7 +373,11 @@ class IdentityService:
             tx.delete_namespace(full)
             return Outcome(None, status=204)
 
-        return self.broker.run(ctx, Action("namespace.delete", "delete", f"sys/namespaces/{relative.rstrip('/')}"), handler)
+        return self.broker.run(
+            ctx,
+            Action("namespace.delete", "delete", f"sys/namespaces/{relative.rstrip('/')}"),
+            handler,
+        )
 
     # -- principals -------------------------------------------------------------------------
     def create_principal(
@@ -363,8 +406,9 @@ class IdentityService:
             tx.create_principal(rec)
             return Outcome({"data": principal_info(rec)}, result_params={"principal_id": rec.id})
 
-        action = Action(f"{kind}.create", "update", f"sys/{kind}s/{clean}",
-                        params={"policies": policies})
+        action = Action(
+            f"{kind}.create", "update", f"sys/{kind}s/{clean}", params={"policies": policies}
+        )
         return self.broker.run(ctx, action, handler)
 
     def _principal(self, tx: SqlTx, caller: Caller, kind: str, name: str) -> PrincipalRecord:
@@ -383,7 +427,9 @@ class IdentityService:
 
     def list_principals(self, ctx: RequestContext, kind: str) -> Outcome:
         def handler(tx: SqlTx, caller: Caller) -> Outcome:
-            return Outcome({"data": {"keys": [p.name for p in tx.list_principals(caller.namespace, kind)]}})
+            return Outcome(
+                {"data": {"keys": [p.name for p in tx.list_principals(caller.namespace, kind)]}}
+            )
 
         return self.broker.run(ctx, Action(f"{kind}.list", "list", f"sys/{kind}s/"), handler)
 
@@ -402,7 +448,9 @@ class IdentityService:
             tx.update_principal(rec.id, self.now, **fields)
             return Outcome({"data": principal_info(self._principal(tx, caller, "agent", clean))})
 
-        return self.broker.run(ctx, Action("agent.update", "update", f"sys/agents/{clean}/config"), handler)
+        return self.broker.run(
+            ctx, Action("agent.update", "update", f"sys/agents/{clean}/config"), handler
+        )
 
     def set_status(self, ctx: RequestContext, kind: str, name: str, status: str) -> Outcome:
         clean = check_name(name, kind)
@@ -415,7 +463,11 @@ class IdentityService:
             tx.update_principal(rec.id, self.now, status=status)
             revoked = tx.revoke_principal_tokens(rec.id, self.now) if status != "active" else []
             info = principal_info(self._principal(tx, caller, kind, clean))
-            return Outcome({"data": info | {"tokens_revoked": len(revoked)}},
-                           result_params={"tokens_revoked": len(revoked)})
+            return Outcome(
+                {"data": info | {"tokens_revoked": len(revoked)}},
+                result_params={"tokens_revoked": len(revoked)},
+            )
 
-        return self.broker.run(ctx, Action(f"{kind}.{verb}", "update", f"sys/{kind}s/{clean}/{verb}"), handler)
+        return self.broker.run(
+            ctx, Action(f"{kind}.{verb}", "update", f"sys/{kind}s/{clean}/{verb}"), handler
+        )

@@ -44,19 +44,16 @@ class Metrics:
                 "# TYPE credgate_request_duration_seconds histogram",
             ]
             for action, counts in sorted(self._durations.items()):
+                name = "credgate_request_duration_seconds"
+                label = f'action="{action}"'
                 for bound, n in zip(BUCKETS, counts, strict=False):
-                    lines.append(
-                        f'credgate_request_duration_seconds_bucket{{action="{action}",le="{bound}"}} {n}'
-                    )
-                lines.append(
-                    f'credgate_request_duration_seconds_bucket{{action="{action}",le="+Inf"}} {counts[-1]}'
-                )
-                lines.append(
-                    f'credgate_request_duration_seconds_sum{{action="{action}"}} {self._duration_sum[action]:.6f}'
-                )
-                lines.append(f'credgate_request_duration_seconds_count{{action="{action}"}} {counts[-1]}')
+                    lines.append(f'{name}_bucket{{{label},le="{bound}"}} {n}')
+                lines.append(f'{name}_bucket{{{label},le="+Inf"}} {counts[-1]}')
+                lines.append(f"{name}_sum{{{label}}} {self._duration_sum[action]:.6f}")
+                lines.append(f"{name}_count{{{label}}} {counts[-1]}")
             lines += [
-                "# HELP credgate_audit_failures_total Requests refused because no audit sink accepted the event.",
+                "# HELP credgate_audit_failures_total Requests refused because no audit sink "
+                "accepted the event.",
                 "# TYPE credgate_audit_failures_total counter",
                 f"credgate_audit_failures_total {self._audit_failures}",
             ]

@@ -12,7 +12,6 @@ from credgate.service.builtin_policies import DEFAULT_POLICY, DEFAULT_POLICY_TEX
 from credgate.service.identity import check_name
 
 
-
 class PolicyService:
     def __init__(self, broker: Broker) -> None:
         self.broker = broker
@@ -40,13 +39,25 @@ class PolicyService:
         def handler(tx: SqlTx, caller: Caller) -> Outcome:
             rec = tx.get_policy(caller.namespace, clean)
             if rec is None and clean == DEFAULT_POLICY:
-                return Outcome({"data": {"name": clean, "policy": DEFAULT_POLICY_TEXT, "builtin": True}})
+                return Outcome(
+                    {"data": {"name": clean, "policy": DEFAULT_POLICY_TEXT, "builtin": True}}
+                )
             if rec is None:
                 raise NotFound(f"no policy named {clean!r} in this namespace")
-            return Outcome({"data": {"name": rec.name, "policy": rec.text,
-                                     "updated_at": rec.updated_at, "updated_by": rec.updated_by}})
+            return Outcome(
+                {
+                    "data": {
+                        "name": rec.name,
+                        "policy": rec.text,
+                        "updated_at": rec.updated_at,
+                        "updated_by": rec.updated_by,
+                    }
+                }
+            )
 
-        return self.broker.run(ctx, Action("policy.read", "read", f"sys/policies/acl/{clean}"), handler)
+        return self.broker.run(
+            ctx, Action("policy.read", "read", f"sys/policies/acl/{clean}"), handler
+        )
 
     def list(self, ctx: RequestContext) -> Outcome:
         def handler(tx: SqlTx, caller: Caller) -> Outcome:
@@ -65,7 +76,9 @@ class PolicyService:
                 raise NotFound(f"no policy named {clean!r} in this namespace")
             return Outcome(None, status=204)
 
-        return self.broker.run(ctx, Action("policy.delete", "delete", f"sys/policies/acl/{clean}"), handler)
+        return self.broker.run(
+            ctx, Action("policy.delete", "delete", f"sys/policies/acl/{clean}"), handler
+        )
 
     def capabilities_self(self, ctx: RequestContext, body: s.CapabilitiesBody) -> Outcome:
         raw = body.paths.split(",") if isinstance(body.paths, str) else body.paths
@@ -83,6 +96,6 @@ class PolicyService:
                 data["capabilities"] = answer[paths[0]]
             return Outcome({"data": data})
 
-        return self.broker.run(ctx, Action("sys.capabilities_self", "update", "sys/capabilities-self"), handler)
-
-
+        return self.broker.run(
+            ctx, Action("sys.capabilities_self", "update", "sys/capabilities-self"), handler
+        )

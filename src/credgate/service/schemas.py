@@ -49,8 +49,12 @@ class OperatorCreate(Body):
 
 
 class TokenCreate(Body):
-    agent: str | None = Field(default=None, max_length=128, description="Issue a token for this agent.")
-    operator: str | None = Field(default=None, max_length=128, description="Issue a token for this operator.")
+    agent: str | None = Field(
+        default=None, max_length=128, description="Issue a token for this agent."
+    )
+    operator: str | None = Field(
+        default=None, max_length=128, description="Issue a token for this operator."
+    )
     policies: list[Name] | None = Field(default=None, max_length=64)
     no_default_policy: bool = False
     ttl: Duration | None = None

@@ -29,7 +29,9 @@ def split_mount(tx: SqlTx, namespace: str, path: str) -> tuple[MountRecord, str,
         if path.startswith(mount.path) and (best is None or len(mount.path) > len(best.path)):
             best = mount
     if best is None:
-        raise NotFound(f"no secret engine is mounted at {path!r}", hint="list mounts: GET /v1/sys/mounts")
+        raise NotFound(
+            f"no secret engine is mounted at {path!r}", hint="list mounts: GET /v1/sys/mounts"
+        )
     section, _, key = path[len(best.path) :].partition("/")
     return best, section, key
 
@@ -62,17 +64,41 @@ class SecretsService:
         def handler(tx: SqlTx, caller: Caller) -> Outcome:
             for existing in tx.list_mounts(caller.namespace):
                 if (clean + "/").startswith(existing.path) or existing.path.startswith(clean + "/"):
-                    raise InvalidRequest(f"mount {clean!r} overlaps the existing mount {existing.path!r}")
-            tx.create_mount(MountRecord(caller.namespace, clean + "/", body.type, {"version": version},
-                                        body.description, self.now))
+                    raise InvalidRequest(
+                        f"mount {clean!r} overlaps the existing mount {existing.path!r}"
+                    )
+            tx.create_mount(
+                MountRecord(
+                    caller.namespace,
+                    clean + "/",
+                    body.type,
+                    {"version": version},
+                    body.description,
+                    self.now,
+                )
+            )
             return Outcome(None, status=204)
 
-        return self.broker.run(ctx, Action("mount.create", "update", f"sys/mounts/{clean}", params={"type": body.type}), handler)
+        return self.broker.run(
+            ctx,
+            Action("mount.create", "update", f"sys/mounts/{clean}", params={"type": body.type}),
+            handler,
+        )
 
     def list_mounts(self, ctx: RequestContext) -> Outcome:
         def handler(tx: SqlTx, caller: Caller) -> Outcome:
-            return Outcome({"data": {m.path: {"type": m.type, "options": dict(m.options), "description": m.description}
-                                     for m in tx.list_mounts(caller.namespace)}})
+            return Outcome(
+                {
+                    "data": {
+                        m.path: {
+                            "type": m.type,
+                            "options": dict(m.options),
+                            "description": m.description,
+                        }
+                        for m in tx.list_mounts(caller.namespace)
+                    }
+                }
+            )
 
         return self.broker.run(ctx, Action("mount.list", "read", "sys/mounts"), handler)
 
@@ -84,7 +110,9 @@ class SecretsService:
                 raise NotFound(f"no mount at {clean!r}")
             return Outcome(None, status=204)
 
-        return self.broker.run(ctx, Action("mount.delete", "delete", f"sys/mounts/{clean}"), handler)
+        return self.broker.run(
+            ctx, Action("mount.delete", "delete", f"sys/mounts/{clean}"), handler
+        )
 
     # -- KV v2 ------------------------------------------------------------------------------
     def logical(
@@ -140,25 +168,41 @@ class SecretsService:
     ) -> Outcome:
         ns, kv, now = caller.namespace, self.kv, self.now
         if section not in KV_SECTIONS:
-            raise NotFound(f"no such path under the KV mount {mount!r}", hint="use data/, metadata/, delete/, undelete/, destroy/ or rollback/")
+            raise NotFound(
+                f"no such path under the KV mount {mount!r}",
+                hint="use data/, metadata/, delete/, undelete/, destroy/ or rollback/",
+            )
         if not key and operation != "list":
             raise InvalidRequest("missing secret path after the mount section")
         if section == "data":
             if operation == "read":
                 secret = kv.read(tx, ns, mount, key, _version_param(query))
                 meta = kv.metadata(tx, ns, mount, key)
-                body_out = {"data": {"data": dict(secret.data), "metadata": {
-                    "version": secret.version, "created_time": secret.created_at,
-                    "custom_metadata": dict(meta.custom_metadata) or None,
-                    "deletion_time": "", "destroyed": False}}}
-                return Outcome(body_out, served={"data": dict(secret.data)},
-                               result_params={"version": secret.version})
+                body_out = {
+                    "data": {
+                        "data": dict(secret.data),
+                        "metadata": {
+                            "version": secret.version,
+                            "created_time": secret.created_at,
+                            "custom_metadata": dict(meta.custom_metadata) or None,
+                            "deletion_time": "",
+                            "destroyed": False,
+                        },
+                    }
+                }
+                return Outcome(
+                    body_out,
+                    served={"data": dict(secret.data)},
+                    result_params={"version": secret.version},
+                )
             if operation in ("create", "update", "create_or_update"):
                 write = s.parse_body(s.KVWrite, body)
                 version = kv.write(tx, ns, mount, key, write.data, now=now, cas=write.options.cas)
-                return Outcome({"data": {"version": version, "created_time": now}},
-                               served={"request": {"data": write.data}},
-                               result_params={"version": version})
+                return Outcome(
+                    {"data": {"version": version, "created_time": now}},
+                    served={"request": {"data": write.data}},
+                    result_params={"version": version},
+                )
             if operation == "delete":
                 kv.delete_latest(tx, ns, mount, key, now=now)
                 return Outcome(None, status=204)
@@ -169,14 +213,25 @@ class SecretsService:
                 return Outcome({"data": {"keys": kv.list(tx, ns, mount, key)}})
             if operation in ("create", "update", "create_or_update"):
                 meta_body = s.parse_body(s.KVMetadataWrite, body)
-                kv.write_metadata(tx, ns, mount, key, now=now, max_versions=meta_body.max_versions,
-                                  cas_required=meta_body.cas_required,
-                                  custom_metadata=meta_body.custom_metadata)
+                kv.write_metadata(
+                    tx,
+                    ns,
+                    mount,
+                    key,
+                    now=now,
+                    max_versions=meta_body.max_versions,
+                    cas_required=meta_body.cas_required,
+                    custom_metadata=meta_body.custom_metadata,
+                )
                 return Outcome(None, status=204)
             if operation == "delete":
                 kv.delete_all(tx, ns, mount, key)
                 return Outcome(None, status=204)
-        elif section in ("delete", "undelete", "destroy") and operation in ("create", "update", "create_or_update"):
+        elif section in ("delete", "undelete", "destroy") and operation in (
+            "create",
+            "update",
+            "create_or_update",
+        ):
             versions = validate_versions(s.parse_body(s.KVVersions, body).versions)
             if section == "delete":
                 kv.delete_versions(tx, ns, mount, key, versions, now=now)
@@ -188,5 +243,8 @@ class SecretsService:
         elif section == "rollback" and operation in ("create", "update", "create_or_update"):
             target = s.parse_body(s.KVRollback, body).version
             version = kv.rollback(tx, ns, mount, key, target, now=now)
-            return Outcome({"data": {"version": version}}, result_params={"version": version, "from_version": target})
+            return Outcome(
+                {"data": {"version": version}},
+                result_params={"version": version, "from_version": target},
+            )
         raise InvalidRequest(_UNSUPPORTED, hint=f"{operation} is not defined for {section}/")

@@ -87,7 +87,11 @@ def test_revoking_a_parent_revokes_its_children(instance: Instance) -> None:
 
 def test_child_token_cannot_gain_policies(instance: Instance) -> None:
     """A token cannot mint a child carrying a policy it does not hold."""
-    instance.ok("PUT", "sys/policies/acl/admin", json={"policy": 'path "*" { capabilities = ["sudo","read","update","create","delete","list"] }'})
+    instance.ok(
+        "PUT",
+        "sys/policies/acl/admin",
+        json={"policy": 'path "*" { capabilities = ["sudo", "read", "update", "create", "list"] }'},
+    )
     parent = instance.agent_token("bot", DEV_READ)
     r = instance.call("POST", "auth/token/create", parent, json={"policies": ["admin"]})
     assert r.status_code == 403
@@ -99,9 +103,14 @@ def test_audit_trail_records_requests_with_hmacs_only(instance: Instance) -> Non
     instance.ok("POST", "secret/data/dev/app", json={"data": {"password": canary}})
     token = instance.agent_token("bot", DEV_READ)
     r = instance.call(
-        "GET", "secret/data/dev/app", token,
-        headers={"X-Credgate-Session": "sess-1", "X-Credgate-Reasoning": "deploying",
-                 "traceparent": "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"},
+        "GET",
+        "secret/data/dev/app",
+        token,
+        headers={
+            "X-Credgate-Session": "sess-1",
+            "X-Credgate-Reasoning": "deploying",
+            "traceparent": "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
+        },
     )
     assert r.status_code == 200
     raw = instance.settings.resolved_audit_file.read_text()
@@ -114,7 +123,8 @@ def test_audit_trail_records_requests_with_hmacs_only(instance: Instance) -> Non
     assert request["context"]["reasoning"] == "deploying"
     assert response["result"] == "ok"
     assert response["decision"]["policies"] == ["bot-pol"]
-    assert response["values"] and all(v.startswith("hmac-sha256:") for v in response["values"].values())
+    assert response["values"]
+    assert all(v.startswith("hmac-sha256:") for v in response["values"].values())
     found = instance.ok("POST", "sys/audit-trail/hash", json={"value": canary})["data"]
     assert found["found"] is True
     verdict = instance.ok("POST", "sys/audit-trail/verify")["data"]
@@ -159,7 +169,10 @@ def test_kv_versions_cas_delete_undelete_destroy_rollback(instance: Instance) ->
     """KV v2 behaves as OpenBao's: versions, check-and-set, soft delete, destroy, rollback."""
     p = "secret/data/dev/app"
     assert instance.ok("POST", p, json={"data": {"v": "1"}})["data"]["version"] == 1
-    assert instance.ok("POST", p, json={"data": {"v": "2"}, "options": {"cas": 1}})["data"]["version"] == 2
+    assert (
+        instance.ok("POST", p, json={"data": {"v": "2"}, "options": {"cas": 1}})["data"]["version"]
+        == 2
+    )
     conflict = instance.call("POST", p, json={"data": {"v": "x"}, "options": {"cas": 1}})
     assert conflict.status_code == 409
     assert instance.ok("GET", p + "?version=1")["data"]["data"] == {"v": "1"}
@@ -172,17 +185,26 @@ def test_kv_versions_cas_delete_undelete_destroy_rollback(instance: Instance) ->
     instance.ok("POST", "secret/data/dev/other", json={"data": {"a": "b"}})
     assert instance.ok("GET", "secret/metadata/dev/?list=true")["data"]["keys"] == ["app", "other"]
     meta = instance.ok("GET", "secret/metadata/dev/app")["data"]
-    assert meta["current_version"] == 2 and meta["versions"]["1"]["destroyed"] is True
+    assert meta["current_version"] == 2
+    assert meta["versions"]["1"]["destroyed"] is True
     instance.ok("POST", "secret/data/dev/app", json={"data": {"v": "3"}})
-    assert instance.ok("POST", "secret/rollback/dev/app", json={"version": 2})["data"]["version"] == 4
+    assert (
+        instance.ok("POST", "secret/rollback/dev/app", json={"version": 2})["data"]["version"] == 4
+    )
     assert instance.ok("GET", p)["data"]["data"] == {"v": "2"}
 
 
 def test_metadata_is_validated(instance: Instance) -> None:
     """environment and data_class only take the documented values."""
-    r = instance.call("POST", "secret/metadata/dev/app", json={"custom_metadata": {"environment": "prod"}})
+    r = instance.call(
+        "POST", "secret/metadata/dev/app", json={"custom_metadata": {"environment": "prod"}}
+    )
     assert r.status_code == 400
-    instance.ok("POST", "secret/metadata/dev/app", json={"custom_metadata": {"environment": "production", "data_class": "pci"}})
+    instance.ok(
+        "POST",
+        "secret/metadata/dev/app",
+        json={"custom_metadata": {"environment": "production", "data_class": "pci"}},
+    )
     meta = instance.ok("GET", "secret/metadata/dev/app")["data"]
     assert meta["custom_metadata"] == {"environment": "production", "data_class": "pci"}
 
@@ -197,7 +219,13 @@ def test_metadata_is_validated(instance: Instance) -> None:
         ("POST", "sys/agents/bot", b'{"description": "no owner"}', 400, "invalid_request"),
         ("POST", "auth/token/create", b'{"ttl": "forever"}', 400, "invalid_request"),
         ("POST", "auth/token/create", b'{"ttl": -5}', 400, "invalid_request"),
-        ("PUT", "sys/policies/acl/p", b'{"policy": "path \\"x\\" { capabilities = [\\"fly\\"] }"}', 400, "invalid_policy"),
+        (
+            "PUT",
+            "sys/policies/acl/p",
+            b'{"policy": "path \\"x\\" { capabilities = [\\"fly\\"] }"}',
+            400,
+            "invalid_policy",
+        ),
         ("GET", "secret/data/../sys/x", None, 400, "invalid_path"),
         ("GET", "secret/data/dev/%2e%2e/x", None, 400, "invalid_path"),
         ("GET", "secret/data/dev%2fx", None, 400, "invalid_path"),
@@ -213,7 +241,8 @@ def test_bad_input_gets_a_clear_4xx(
     assert r.status_code == status, r.text
     err: dict[str, Any] = r.json()["error"]
     assert err["code"] == code
-    assert err["message"] and err["hint"]
+    assert err["message"]
+    assert err["hint"]
 
 
 def test_oversize_body_is_refused_without_writing(instance: Instance) -> None:
@@ -226,7 +255,9 @@ def test_oversize_body_is_refused_without_writing(instance: Instance) -> None:
 
 def test_policy_parse_error_names_line_and_column(instance: Instance) -> None:
     """A bad policy is refused with its line and column, and is not stored."""
-    r = instance.call("PUT", "sys/policies/acl/bad", json={"policy": 'path "a" {\n  capabilities = ["read"\n}'})
+    r = instance.call(
+        "PUT", "sys/policies/acl/bad", json={"policy": 'path "a" {\n  capabilities = ["read"\n}'}
+    )
     assert r.status_code == 400
     assert ":2:" in r.json()["error"]["message"] or ":3:" in r.json()["error"]["message"]
     assert instance.call("GET", "sys/policies/acl/bad").status_code == 404
@@ -236,16 +267,30 @@ def test_namespaces_isolate_agents(instance: Instance) -> None:
     """An agent of one namespace cannot read another's secrets, whatever header it sends."""
     instance.ok("POST", "sys/namespaces/acme")
     instance.ok("POST", "sys/namespaces/globex")
-    instance.ok("POST", "secret/data/dev/app", json={"data": {"who": "acme"}}, headers={"X-Credgate-Namespace": "acme"})
-    instance.ok("POST", "secret/data/dev/app", json={"data": {"who": "globex"}}, headers={"X-Credgate-Namespace": "globex"})
+    instance.ok(
+        "POST",
+        "secret/data/dev/app",
+        json={"data": {"who": "acme"}},
+        headers={"X-Credgate-Namespace": "acme"},
+    )
+    instance.ok(
+        "POST",
+        "secret/data/dev/app",
+        json={"data": {"who": "globex"}},
+        headers={"X-Credgate-Namespace": "globex"},
+    )
     token = instance.agent_token("bot", DEV_READ, namespace="acme")
     assert instance.ok("GET", "secret/data/dev/app", token)["data"]["data"] == {"who": "acme"}
     for spoof in ("globex", "../globex", "/globex", "acme/../globex", ""):
-        r = instance.call("GET", "secret/data/dev/app", token, headers={"X-Credgate-Namespace": spoof})
+        r = instance.call(
+            "GET", "secret/data/dev/app", token, headers={"X-Credgate-Namespace": spoof}
+        )
         assert r.status_code in (200, 400, 403)
         assert "globex" not in r.text or r.status_code != 200
     # The operator of the root may address a child by header.
-    assert instance.ok("GET", "secret/data/dev/app", headers={"X-Credgate-Namespace": "globex"})["data"]["data"] == {"who": "globex"}
+    assert instance.ok("GET", "secret/data/dev/app", headers={"X-Credgate-Namespace": "globex"})[
+        "data"
+    ]["data"] == {"who": "globex"}
 
 
 def test_openapi_and_health_and_metrics(instance: Instance) -> None:
@@ -265,6 +310,11 @@ def test_lookup_renew_and_capabilities_self(instance: Instance) -> None:
     instance.clock.advance(50)
     renewed = instance.ok("POST", "auth/token/renew-self", token, json={})["data"]
     assert renewed["expires_at"] == pytest.approx(instance.clock.now() + 60)
-    caps = instance.ok("POST", "sys/capabilities-self", token, json={"paths": ["secret/data/dev/x", "secret/data/prod/x"]})["data"]
+    caps = instance.ok(
+        "POST",
+        "sys/capabilities-self",
+        token,
+        json={"paths": ["secret/data/dev/x", "secret/data/prod/x"]},
+    )["data"]
     assert caps["secret/data/dev/x"] == ["list", "read"]
     assert caps["secret/data/prod/x"] == ["deny"]

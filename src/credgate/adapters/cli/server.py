@@ -18,7 +18,7 @@ NEXT_STEPS = """\
 Next, in another terminal:
   export CREDGATE_ADDR={addr} CREDGATE_TOKEN="$(cat {token_file})"
   .venv/bin/credgate namespace create acme
-  .venv/bin/credgate agent create deploy-bot --owner you@example.com --policy dev-read --namespace acme
+  .venv/bin/credgate agent create deploy-bot --owner you@example.com --namespace acme
 (the whole walk-through is in README.md, "Quick start")"""
 
 
@@ -30,11 +30,15 @@ def _settings(data_dir: Path | None, config: Path | None, **overrides: Any) -> S
 
 
 data_dir_option = click.option(
-    "--data-dir", type=click.Path(path_type=Path, file_okay=False), default=None,
+    "--data-dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
     help="Instance directory (default ./.credgate, or $CREDGATE_DATA_DIR).",
 )
 config_option = click.option(
-    "--config", type=click.Path(path_type=Path, dir_okay=False), default=None,
+    "--config",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
     help="TOML settings file (default <data-dir>/credgate.toml, or $CREDGATE_CONFIG).",
 )
 

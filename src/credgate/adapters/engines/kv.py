@@ -46,7 +46,8 @@ class SecretVersion:
     custom_metadata: Mapping[str, Any]
 
     def __repr__(self) -> str:
-        return f"SecretVersion(key={self.key!r}, version={self.version}, data=<{len(self.data)} fields>)"
+        fields = len(self.data)
+        return f"SecretVersion(key={self.key!r}, version={self.version}, data=<{fields} fields>)"
 
 
 def validate_custom_metadata(meta: Any) -> dict[str, str]:
@@ -61,7 +62,8 @@ def validate_custom_metadata(meta: Any) -> dict[str, str]:
             raise InvalidRequest(f"custom_metadata keys are 1..{MAX_CUSTOM_KEY_LEN} characters")
         if not isinstance(value, str) or len(value) > MAX_CUSTOM_VALUE_LEN:
             raise InvalidRequest(
-                f"custom_metadata[{key!r}] must be a string of at most {MAX_CUSTOM_VALUE_LEN} characters"
+                f"custom_metadata[{key!r}] must be a string of at most "
+                f"{MAX_CUSTOM_VALUE_LEN} characters"
             )
         out[key] = value
     env = out.get("environment")
@@ -166,9 +168,7 @@ class KVEngine:
             KVVersionRecord(namespace, mount, key, version, blob, now, None, False)
         )
         if meta is None:
-            meta = KVMetadataRecord(
-                namespace, mount, key, version, 1, 0, False, {}, now, now
-            )
+            meta = KVMetadataRecord(namespace, mount, key, version, 1, 0, False, {}, now, now)
             tx.put_kv_metadata(meta, create=True)
         else:
             meta = replace(meta, current_version=version, updated_at=now)

@@ -102,21 +102,30 @@ async def _read_json(request: Request, limit: int) -> Any:
         return json.loads(raw)
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
         raise InvalidRequest(
-            "the request body is not valid JSON", hint="send a JSON object with Content-Type: application/json"
+            "the request body is not valid JSON",
+            hint="send a JSON object with Content-Type: application/json",
         ) from None
 
 
 def _operation(method: str, query: dict[str, str]) -> str:
     if method == "LIST" or (method == "GET" and query.get("list") in ("true", "1")):
         return "list"
-    return {"GET": "read", "HEAD": "read", "POST": "create_or_update", "PUT": "create_or_update",
-            "DELETE": "delete", "PATCH": "patch"}[method]
+    return {
+        "GET": "read",
+        "HEAD": "read",
+        "POST": "create_or_update",
+        "PUT": "create_or_update",
+        "DELETE": "delete",
+        "PATCH": "patch",
+    }[method]
 
 
 def _render(outcome: Outcome) -> Response:
     if outcome.status == 204 or outcome.body is None:
         return Response(status_code=204, headers={"Cache-Control": "no-store"})
-    return JSONResponse(outcome.body, status_code=outcome.status, headers={"Cache-Control": "no-store"})
+    return JSONResponse(
+        outcome.body, status_code=outcome.status, headers={"Cache-Control": "no-store"}
+    )
 
 
 def create_app(cg: Credgate) -> Starlette:
@@ -125,10 +134,16 @@ def create_app(cg: Credgate) -> Starlette:
     async def v1(request: Request) -> Response:
         try:
             raw_path = request.scope.get("raw_path", b"").split(b"?", 1)[0]
-            path = normalise_request_path(request.path_params["path"], raw_path=raw_path[len(b"/v1/"):])
+            path = normalise_request_path(
+                request.path_params["path"], raw_path=raw_path[len(b"/v1/") :]
+            )
             query = dict(request.query_params)
             ctx = _context(request)
-            body = await _read_json(request, limit) if request.method in ("POST", "PUT", "PATCH") else None
+            body = (
+                await _read_json(request, limit)
+                if request.method in ("POST", "PUT", "PATCH")
+                else None
+            )
             method = request.method
             list_op = method == "LIST" or (method == "GET" and query.get("list") in ("true", "1"))
             lookup = path.rstrip("/")
@@ -156,12 +171,19 @@ def create_app(cg: Credgate) -> Starlette:
             return error_response(exc)
         except Exception:
             log.exception("unexpected error while serving a request")
-            return error_response(Error("internal error", hint="the operator should check the server log"))
+            return error_response(
+                Error("internal error", hint="the operator should check the server log")
+            )
 
     async def health(request: Request) -> Response:
         ok = await run_in_threadpool(cg.store.ping)
-        body = {"initialized": True, "sealed": False, "standby": False, "version": __version__,
-                "database": "ok" if ok else "unavailable"}
+        body = {
+            "initialized": True,
+            "sealed": False,
+            "standby": False,
+            "version": __version__,
+            "database": "ok" if ok else "unavailable",
+        }
         return JSONResponse(body, status_code=200 if ok else 503)
 
     async def openapi(request: Request) -> Response:
@@ -171,10 +193,14 @@ def create_app(cg: Credgate) -> Starlette:
         return PlainTextResponse(cg.metrics.render(), media_type="text/plain; version=0.0.4")
 
     async def not_found(request: Request, exc: Exception) -> Response:
-        return error_response(NotFound(f"no such endpoint: {request.url.path}", hint="API routes live under /v1/"))
+        return error_response(
+            NotFound(f"no such endpoint: {request.url.path}", hint="API routes live under /v1/")
+        )
 
     async def bad_method(request: Request, exc: Exception) -> Response:
-        return error_response(MethodNotAllowed(f"{request.method} is not allowed on {request.url.path}"))
+        return error_response(
+            MethodNotAllowed(f"{request.method} is not allowed on {request.url.path}")
+        )
 
     app = Starlette(
         routes=[

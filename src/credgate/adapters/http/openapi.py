@@ -27,7 +27,11 @@ ERROR_SCHEMA = {
 
 KV_OPS = {
     "get": ("Read a secret (data/), its metadata (metadata/), or list keys (?list=true).", None),
-    "post": ("Write a secret version (data/), metadata (metadata/), or delete/undelete/destroy/rollback versions.", "object"),
+    "post": (
+        "Write a secret version (data/) or metadata (metadata/), or "
+        "delete/undelete/destroy/rollback versions.",
+        "object",
+    ),
     "put": ("Same as POST.", "object"),
     "delete": ("Soft-delete the latest version (data/) or everything (metadata/).", None),
 }
@@ -49,6 +53,10 @@ def _error_responses() -> dict[str, Any]:
     }
 
 
+def _operation_id(method: str, pattern: str) -> str:
+    return f"{method.lower()}_{re.sub(r'[^a-z0-9]+', '_', pattern)}".strip("_")
+
+
 @functools.cache
 def openapi_document() -> dict[str, Any]:
     from credgate.adapters.http.routes import ROUTES
@@ -59,21 +67,38 @@ def openapi_document() -> dict[str, Any]:
         template = "/v1/" + re.sub(r"\{(\w+):path\}", r"{\1}", route.pattern)
         method = "get" if route.method == "LIST" else route.method.lower()
         params = [
-            {"name": name, "in": "path", "required": True, "schema": {"type": "string", "minLength": 1, "pattern": "^[a-z0-9][a-z0-9_.-]*$"}}
+            {
+                "name": name,
+                "in": "path",
+                "required": True,
+                "schema": {"type": "string", "minLength": 1, "pattern": "^[a-z0-9][a-z0-9_.-]*$"},
+            }
             for name in re.findall(r"\{(\w+)(?::path)?\}", route.pattern)
         ]
         if route.method == "LIST":
-            params.append({"name": "list", "in": "query", "required": True, "schema": {"type": "string", "enum": ["true"]}})
+            params.append(
+                {
+                    "name": "list",
+                    "in": "query",
+                    "required": True,
+                    "schema": {"type": "string", "enum": ["true"]},
+                }
+            )
         for q in route.query:
-            params.append({"name": q, "in": "query", "required": False, "schema": {"type": "string"}})
+            params.append(
+                {"name": q, "in": "query", "required": False, "schema": {"type": "string"}}
+            )
         op: dict[str, Any] = {
             "summary": route.summary,
             "tags": [route.tag],
-            "operationId": f"{route.method.lower()}_{re.sub(r'[^a-z0-9]+', '_', route.pattern)}".strip("_"),
+            "operationId": _operation_id(route.method, route.pattern),
             "parameters": params,
             "security": [{"token": []}],
             "responses": {
-                "200": {"description": "OK", "content": {"application/json": {"schema": {"type": "object"}}}},
+                "200": {
+                    "description": "OK",
+                    "content": {"application/json": {"schema": {"type": "object"}}},
+                },
                 "204": {"description": "Done, no content"},
                 **_error_responses(),
             },
@@ -86,10 +111,17 @@ def openapi_document() -> dict[str, Any]:
             schemas[name] = schema
             op["requestBody"] = {
                 "required": True,
-                "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{name}"}}},
+                "content": {
+                    "application/json": {"schema": {"$ref": f"#/components/schemas/{name}"}}
+                },
             }
         paths.setdefault(template, {})[method] = op
-    kv_param = {"name": "path", "in": "path", "required": True, "schema": {"type": "string", "pattern": "^[a-z0-9][a-z0-9_/-]*$"}}
+    kv_param = {
+        "name": "path",
+        "in": "path",
+        "required": True,
+        "schema": {"type": "string", "pattern": "^[a-z0-9][a-z0-9_/-]*$"},
+    }
     paths["/v1/secret/{path}"] = {
         verb: {
             "summary": summary,
@@ -97,17 +129,39 @@ def openapi_document() -> dict[str, Any]:
             "operationId": f"kv_{verb}",
             "parameters": [kv_param],
             "security": [{"token": []}],
-            "responses": {"200": {"description": "OK"}, "204": {"description": "Done"}, **_error_responses()},
-            **({"requestBody": {"required": False, "content": {"application/json": {"schema": {"type": "object"}}}}} if body else {}),
+            "responses": {
+                "200": {"description": "OK"},
+                "204": {"description": "Done"},
+                **_error_responses(),
+            },
+            **(
+                {
+                    "requestBody": {
+                        "required": False,
+                        "content": {"application/json": {"schema": {"type": "object"}}},
+                    }
+                }
+                if body
+                else {}
+            ),
         }
         for verb, (summary, body) in KV_OPS.items()
     }
-    paths["/v1/sys/health"] = {"get": {"summary": "Liveness and database status.", "tags": ["sys"], "operationId": "health",
-                                       "responses": {"200": {"description": "OK"}, "503": {"description": "Database down"}}}}
+    paths["/v1/sys/health"] = {
+        "get": {
+            "summary": "Liveness and database status.",
+            "tags": ["sys"],
+            "operationId": "health",
+            "responses": {"200": {"description": "OK"}, "503": {"description": "Database down"}},
+        }
+    }
     return {
         "openapi": "3.1.0",
-        "info": {"title": "credgate", "version": __version__,
-                 "description": "Credential broker for AI agents. OpenBao-shaped paths under /v1/."},
+        "info": {
+            "title": "credgate",
+            "version": __version__,
+            "description": "Credential broker for AI agents. OpenBao-shaped paths under /v1/.",
+        },
         "servers": [{"url": "/"}],
         "paths": paths,
         "components": {

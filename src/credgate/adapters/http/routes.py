@@ -43,133 +43,301 @@ def _b(model: type[s.Body], raw: Any) -> Any:
 def _routes() -> list[Route]:
     r: list[Route] = []
 
-    def add(method: str, pattern: str, summary: str, body: type[s.Body] | None = None,
-            tag: str = "sys", query: tuple[str, ...] = ()) -> Callable[[Call], Call]:
+    def add(
+        method: str,
+        pattern: str,
+        summary: str,
+        body: type[s.Body] | None = None,
+        tag: str = "sys",
+        query: tuple[str, ...] = (),
+    ) -> Callable[[Call], Call]:
         def deco(fn: Call) -> Call:
             r.append(Route(method, pattern, fn, summary, body, tag, query))
             return fn
+
         return deco
 
     # -- namespaces
-    @add("LIST", "sys/namespaces", "List the child namespaces of the request namespace.", tag="namespaces")
-    def _ns_list(app: Credgate, ctx: RequestContext, p: Mapping[str, str], body: Any, q: Mapping[str, str]) -> Outcome:
+    @add(
+        "LIST",
+        "sys/namespaces",
+        "List the child namespaces of the request namespace.",
+        tag="namespaces",
+    )
+    def _ns_list(
+        app: Credgate, ctx: RequestContext, p: Mapping[str, str], body: Any, q: Mapping[str, str]
+    ) -> Outcome:
         return app.identity.list_namespaces(ctx)
 
-    @add("POST", "sys/namespaces/{name:path}", "Create a namespace (relative to the request namespace).", s.NamespaceCreate, tag="namespaces")
-    def _ns_create(app: Credgate, ctx: RequestContext, p: Mapping[str, str], body: Any, q: Mapping[str, str]) -> Outcome:
+    @add(
+        "POST",
+        "sys/namespaces/{name:path}",
+        "Create a namespace (relative to the request namespace).",
+        s.NamespaceCreate,
+        tag="namespaces",
+    )
+    def _ns_create(
+        app: Credgate, ctx: RequestContext, p: Mapping[str, str], body: Any, q: Mapping[str, str]
+    ) -> Outcome:
         return app.identity.create_namespace(ctx, p["name"], _b(s.NamespaceCreate, body))
 
     @add("GET", "sys/namespaces/{name:path}", "Read a namespace.", tag="namespaces")
-    def _ns_read(app: Credgate, ctx: RequestContext, p: Mapping[str, str], body: Any, q: Mapping[str, str]) -> Outcome:
+    def _ns_read(
+        app: Credgate, ctx: RequestContext, p: Mapping[str, str], body: Any, q: Mapping[str, str]
+    ) -> Outcome:
         return app.identity.read_namespace(ctx, p["name"])
 
     @add("DELETE", "sys/namespaces/{name:path}", "Delete an empty namespace.", tag="namespaces")
-    def _ns_delete(app: Credgate, ctx: RequestContext, p: Mapping[str, str], body: Any, q: Mapping[str, str]) -> Outcome:
+    def _ns_delete(
+        app: Credgate, ctx: RequestContext, p: Mapping[str, str], body: Any, q: Mapping[str, str]
+    ) -> Outcome:
         return app.identity.delete_namespace(ctx, p["name"])
 
     # -- principals
     for kind, model in (("agent", s.AgentCreate), ("operator", s.OperatorCreate)):
+
         def make(kind: str, model: type[s.Body]) -> None:
-            @add("LIST", f"sys/{kind}s", f"List {kind}s in the request namespace.", tag="principals")
-            def _list(app: Credgate, ctx: RequestContext, p: Mapping[str, str], body: Any, q: Mapping[str, str]) -> Outcome:
+            @add(
+                "LIST", f"sys/{kind}s", f"List {kind}s in the request namespace.", tag="principals"
+            )
+            def _list(
+                app: Credgate,
+                ctx: RequestContext,
+                p: Mapping[str, str],
+                body: Any,
+                q: Mapping[str, str],
+            ) -> Outcome:
                 return app.identity.list_principals(ctx, kind)
 
             @add("POST", f"sys/{kind}s/{{name}}", f"Create an {kind}.", model, tag="principals")
-            def _create(app: Credgate, ctx: RequestContext, p: Mapping[str, str], body: Any, q: Mapping[str, str]) -> Outcome:
+            def _create(
+                app: Credgate,
+                ctx: RequestContext,
+                p: Mapping[str, str],
+                body: Any,
+                q: Mapping[str, str],
+            ) -> Outcome:
                 return app.identity.create_principal(ctx, kind, p["name"], _b(model, body))
 
             @add("GET", f"sys/{kind}s/{{name}}", f"Read an {kind}.", tag="principals")
-            def _read(app: Credgate, ctx: RequestContext, p: Mapping[str, str], body: Any, q: Mapping[str, str]) -> Outcome:
+            def _read(
+                app: Credgate,
+                ctx: RequestContext,
+                p: Mapping[str, str],
+                body: Any,
+                q: Mapping[str, str],
+            ) -> Outcome:
                 return app.identity.read_principal(ctx, kind, p["name"])
 
             for verb, status in (("disable", "disabled"), ("enable", "active")):
+
                 def make_status(verb: str, status: str) -> None:
-                    @add("POST", f"sys/{kind}s/{{name}}/{verb}",
-                         f"{verb.capitalize()} an {kind} (disable revokes all its tokens).", tag="principals")
-                    def _status(app: Credgate, ctx: RequestContext, p: Mapping[str, str], body: Any, q: Mapping[str, str]) -> Outcome:
+                    @add(
+                        "POST",
+                        f"sys/{kind}s/{{name}}/{verb}",
+                        f"{verb.capitalize()} an {kind} (disable revokes all its tokens).",
+                        tag="principals",
+                    )
+                    def _status(
+                        app: Credgate,
+                        ctx: RequestContext,
+                        p: Mapping[str, str],
+                        body: Any,
+                        q: Mapping[str, str],
+                    ) -> Outcome:
                         return app.identity.set_status(ctx, kind, p["name"], status)
+
                 make_status(verb, status)
+
         make(kind, model)
 
-    @add("POST", "sys/agents/{name}/config", "Update an agent's owner, description or policies.", s.AgentUpdate, tag="principals")
-    def _agent_update(app: Credgate, ctx: RequestContext, p: Mapping[str, str], body: Any, q: Mapping[str, str]) -> Outcome:
+    @add(
+        "POST",
+        "sys/agents/{name}/config",
+        "Update an agent's owner, description or policies.",
+        s.AgentUpdate,
+        tag="principals",
+    )
+    def _agent_update(
+        app: Credgate, ctx: RequestContext, p: Mapping[str, str], body: Any, q: Mapping[str, str]
+    ) -> Outcome:
         return app.identity.update_agent(ctx, p["name"], _b(s.AgentUpdate, body))
 
     # -- policies
     @add("LIST", "sys/policies/acl", "List ACL policies.", tag="policies")
-    def _pol_list(app: Credgate, ctx: RequestContext, p: Mapping[str, str], body: Any, q: Mapping[str, str]) -> Outcome:
+    def _pol_list(
+        app: Credgate, ctx: RequestContext, p: Mapping[str, str], body: Any, q: Mapping[str, str]
+    ) -> Outcome:
         return app.policies.list(ctx)
 
-    @add("PUT", "sys/policies/acl/{name}", "Create or replace an ACL policy (OpenBao HCL).", s.PolicyWrite, tag="policies")
-    def _pol_write(app: Credgate, ctx: RequestContext, p: Mapping[str, str], body: Any, q: Mapping[str, str]) -> Outcome:
+    @add(
+        "PUT",
+        "sys/policies/acl/{name}",
+        "Create or replace an ACL policy (OpenBao HCL).",
+        s.PolicyWrite,
+        tag="policies",
+    )
+    def _pol_write(
+        app: Credgate, ctx: RequestContext, p: Mapping[str, str], body: Any, q: Mapping[str, str]
+    ) -> Outcome:
         return app.policies.write(ctx, p["name"], _b(s.PolicyWrite, body))
 
     @add("GET", "sys/policies/acl/{name}", "Read an ACL policy.", tag="policies")
-    def _pol_read(app: Credgate, ctx: RequestContext, p: Mapping[str, str], body: Any, q: Mapping[str, str]) -> Outcome:
+    def _pol_read(
+        app: Credgate, ctx: RequestContext, p: Mapping[str, str], body: Any, q: Mapping[str, str]
+    ) -> Outcome:
         return app.policies.read(ctx, p["name"])
 
     @add("DELETE", "sys/policies/acl/{name}", "Delete an ACL policy.", tag="policies")
-    def _pol_delete(app: Credgate, ctx: RequestContext, p: Mapping[str, str], body: Any, q: Mapping[str, str]) -> Outcome:
+    def _pol_delete(
+        app: Credgate, ctx: RequestContext, p: Mapping[str, str], body: Any, q: Mapping[str, str]
+    ) -> Outcome:
         return app.policies.delete(ctx, p["name"])
 
-    @add("POST", "sys/capabilities-self", "The calling token's capabilities on paths.", s.CapabilitiesBody, tag="policies")
-    def _caps(app: Credgate, ctx: RequestContext, p: Mapping[str, str], body: Any, q: Mapping[str, str]) -> Outcome:
+    @add(
+        "POST",
+        "sys/capabilities-self",
+        "The calling token's capabilities on paths.",
+        s.CapabilitiesBody,
+        tag="policies",
+    )
+    def _caps(
+        app: Credgate, ctx: RequestContext, p: Mapping[str, str], body: Any, q: Mapping[str, str]
+    ) -> Outcome:
         return app.policies.capabilities_self(ctx, _b(s.CapabilitiesBody, body))
 
     # -- mounts
     @add("GET", "sys/mounts", "List secret engine mounts.", tag="mounts")
-    def _m_list(app: Credgate, ctx: RequestContext, p: Mapping[str, str], body: Any, q: Mapping[str, str]) -> Outcome:
+    def _m_list(
+        app: Credgate, ctx: RequestContext, p: Mapping[str, str], body: Any, q: Mapping[str, str]
+    ) -> Outcome:
         return app.secrets.list_mounts(ctx)
 
-    @add("POST", "sys/mounts/{path:path}", "Mount a KV version 2 engine.", s.MountCreate, tag="mounts")
-    def _m_create(app: Credgate, ctx: RequestContext, p: Mapping[str, str], body: Any, q: Mapping[str, str]) -> Outcome:
+    @add(
+        "POST",
+        "sys/mounts/{path:path}",
+        "Mount a KV version 2 engine.",
+        s.MountCreate,
+        tag="mounts",
+    )
+    def _m_create(
+        app: Credgate, ctx: RequestContext, p: Mapping[str, str], body: Any, q: Mapping[str, str]
+    ) -> Outcome:
         return app.secrets.create_mount(ctx, p["path"], _b(s.MountCreate, body))
 
-    @add("DELETE", "sys/mounts/{path:path}", "Unmount (deletes every secret under it).", tag="mounts")
-    def _m_delete(app: Credgate, ctx: RequestContext, p: Mapping[str, str], body: Any, q: Mapping[str, str]) -> Outcome:
+    @add(
+        "DELETE", "sys/mounts/{path:path}", "Unmount (deletes every secret under it).", tag="mounts"
+    )
+    def _m_delete(
+        app: Credgate, ctx: RequestContext, p: Mapping[str, str], body: Any, q: Mapping[str, str]
+    ) -> Outcome:
         return app.secrets.delete_mount(ctx, p["path"])
 
     # -- tokens
-    @add("POST", "auth/token/create", "Create a token: for an agent or operator, or a child of the caller.", s.TokenCreate, tag="tokens")
-    def _t_create(app: Credgate, ctx: RequestContext, p: Mapping[str, str], body: Any, q: Mapping[str, str]) -> Outcome:
+    @add(
+        "POST",
+        "auth/token/create",
+        "Create a token: for an agent or operator, or a child of the caller.",
+        s.TokenCreate,
+        tag="tokens",
+    )
+    def _t_create(
+        app: Credgate, ctx: RequestContext, p: Mapping[str, str], body: Any, q: Mapping[str, str]
+    ) -> Outcome:
         return app.identity.create_token(ctx, _b(s.TokenCreate, body))
 
     @add("GET", "auth/token/lookup-self", "Describe the calling token.", tag="tokens")
-    def _t_lookup(app: Credgate, ctx: RequestContext, p: Mapping[str, str], body: Any, q: Mapping[str, str]) -> Outcome:
+    def _t_lookup(
+        app: Credgate, ctx: RequestContext, p: Mapping[str, str], body: Any, q: Mapping[str, str]
+    ) -> Outcome:
         return app.identity.lookup_self(ctx)
 
-    @add("POST", "auth/token/renew-self", "Renew the calling token (never past its max TTL).", s.TokenRenew, tag="tokens")
-    def _t_renew(app: Credgate, ctx: RequestContext, p: Mapping[str, str], body: Any, q: Mapping[str, str]) -> Outcome:
+    @add(
+        "POST",
+        "auth/token/renew-self",
+        "Renew the calling token (never past its max TTL).",
+        s.TokenRenew,
+        tag="tokens",
+    )
+    def _t_renew(
+        app: Credgate, ctx: RequestContext, p: Mapping[str, str], body: Any, q: Mapping[str, str]
+    ) -> Outcome:
         return app.identity.renew_self(ctx, _b(s.TokenRenew, body))
 
-    @add("POST", "auth/token/revoke-self", "Revoke the calling token and its children.", tag="tokens")
-    def _t_revoke(app: Credgate, ctx: RequestContext, p: Mapping[str, str], body: Any, q: Mapping[str, str]) -> Outcome:
+    @add(
+        "POST", "auth/token/revoke-self", "Revoke the calling token and its children.", tag="tokens"
+    )
+    def _t_revoke(
+        app: Credgate, ctx: RequestContext, p: Mapping[str, str], body: Any, q: Mapping[str, str]
+    ) -> Outcome:
         return app.identity.revoke_self(ctx)
 
-    @add("POST", "auth/token/lookup-accessor", "Describe a token by accessor.", s.AccessorBody, tag="tokens")
-    def _t_lookup_acc(app: Credgate, ctx: RequestContext, p: Mapping[str, str], body: Any, q: Mapping[str, str]) -> Outcome:
+    @add(
+        "POST",
+        "auth/token/lookup-accessor",
+        "Describe a token by accessor.",
+        s.AccessorBody,
+        tag="tokens",
+    )
+    def _t_lookup_acc(
+        app: Credgate, ctx: RequestContext, p: Mapping[str, str], body: Any, q: Mapping[str, str]
+    ) -> Outcome:
         return app.identity.lookup_accessor(ctx, _b(s.AccessorBody, body))
 
-    @add("POST", "auth/token/revoke-accessor", "Revoke a token (and its children) by accessor.", s.AccessorBody, tag="tokens")
-    def _t_revoke_acc(app: Credgate, ctx: RequestContext, p: Mapping[str, str], body: Any, q: Mapping[str, str]) -> Outcome:
+    @add(
+        "POST",
+        "auth/token/revoke-accessor",
+        "Revoke a token (and its children) by accessor.",
+        s.AccessorBody,
+        tag="tokens",
+    )
+    def _t_revoke_acc(
+        app: Credgate, ctx: RequestContext, p: Mapping[str, str], body: Any, q: Mapping[str, str]
+    ) -> Outcome:
         return app.identity.revoke_accessor(ctx, _b(s.AccessorBody, body))
 
     # -- audit trail
-    @add("GET", "sys/audit-trail/search", "Search the audit trail.", tag="audit",
-         query=("agent", "session", "since", "path", "limit"))
-    def _a_search(app: Credgate, ctx: RequestContext, p: Mapping[str, str], body: Any, q: Mapping[str, str]) -> Outcome:
+    @add(
+        "GET",
+        "sys/audit-trail/search",
+        "Search the audit trail.",
+        tag="audit",
+        query=("agent", "session", "since", "path", "limit"),
+    )
+    def _a_search(
+        app: Credgate, ctx: RequestContext, p: Mapping[str, str], body: Any, q: Mapping[str, str]
+    ) -> Outcome:
         return app.audit_trail.search(ctx, q)
 
-    @add("GET", "sys/audit-trail/session/{session_id}", "A session's timeline, in order.", tag="audit")
-    def _a_session(app: Credgate, ctx: RequestContext, p: Mapping[str, str], body: Any, q: Mapping[str, str]) -> Outcome:
+    @add(
+        "GET",
+        "sys/audit-trail/session/{session_id}",
+        "A session's timeline, in order.",
+        tag="audit",
+    )
+    def _a_session(
+        app: Credgate, ctx: RequestContext, p: Mapping[str, str], body: Any, q: Mapping[str, str]
+    ) -> Outcome:
         return app.audit_trail.session(ctx, p["session_id"])
 
-    @add("POST", "sys/audit-trail/verify", "Verify the hash chains of the audit trail.", tag="audit")
-    def _a_verify(app: Credgate, ctx: RequestContext, p: Mapping[str, str], body: Any, q: Mapping[str, str]) -> Outcome:
+    @add(
+        "POST", "sys/audit-trail/verify", "Verify the hash chains of the audit trail.", tag="audit"
+    )
+    def _a_verify(
+        app: Credgate, ctx: RequestContext, p: Mapping[str, str], body: Any, q: Mapping[str, str]
+    ) -> Outcome:
         return app.audit_trail.verify(ctx)
 
-    @add("POST", "sys/audit-trail/hash", "HMAC a value and find where it was served.", s.AuditHash, tag="audit")
-    def _a_hash(app: Credgate, ctx: RequestContext, p: Mapping[str, str], body: Any, q: Mapping[str, str]) -> Outcome:
+    @add(
+        "POST",
+        "sys/audit-trail/hash",
+        "HMAC a value and find where it was served.",
+        s.AuditHash,
+        tag="audit",
+    )
+    def _a_hash(
+        app: Credgate, ctx: RequestContext, p: Mapping[str, str], body: Any, q: Mapping[str, str]
+    ) -> Outcome:
         return app.audit_trail.hash(ctx, _b(s.AuditHash, body))
 
     return r

@@ -81,9 +81,7 @@ class SqlTx:
         )
 
     def get_namespace(self, path: str) -> NamespaceRecord | None:
-        row = self.conn.execute(
-            sa.select(t.namespaces).where(t.namespaces.c.path == path)
-        ).first()
+        row = self.conn.execute(sa.select(t.namespaces).where(t.namespaces.c.path == path)).first()
         if row is None:
             return None
         return NamespaceRecord(row.path, row.description, row.created_at, row.created_by)
@@ -99,7 +97,9 @@ class SqlTx:
         for row in rows:
             rest = row.path[len(parent) :]
             if rest and rest.count("/") == 1:
-                out.append(NamespaceRecord(row.path, row.description, row.created_at, row.created_by))
+                out.append(
+                    NamespaceRecord(row.path, row.description, row.created_at, row.created_by)
+                )
         return out
 
     def namespace_in_use(self, path: str) -> bool:
@@ -386,7 +386,12 @@ class SqlTx:
     @staticmethod
     def _mount(row: Any) -> MountRecord:
         return MountRecord(
-            row.namespace, row.path, row.type, json.loads(row.options), row.description, row.created_at
+            row.namespace,
+            row.path,
+            row.type,
+            json.loads(row.options),
+            row.description,
+            row.created_at,
         )
 
     def get_mount(self, namespace: str, path: str) -> MountRecord | None:
@@ -497,7 +502,10 @@ class SqlTx:
         v = t.kv_versions
         row = self.conn.execute(
             sa.select(v).where(
-                v.c.namespace == namespace, v.c.mount == mount, v.c.key == key, v.c.version == version
+                v.c.namespace == namespace,
+                v.c.mount == mount,
+                v.c.key == key,
+                v.c.version == version,
             )
         ).first()
         return None if row is None else self._kv_version(row)
@@ -505,8 +513,16 @@ class SqlTx:
     def list_kv_versions(self, namespace: str, mount: str, key: str) -> list[KVVersionRecord]:
         v = t.kv_versions
         rows = self.conn.execute(
-            sa.select(v.c.namespace, v.c.mount, v.c.key, v.c.version, v.c.created_at,
-                      v.c.deleted_at, v.c.destroyed, sa.null().label("ciphertext"))
+            sa.select(
+                v.c.namespace,
+                v.c.mount,
+                v.c.key,
+                v.c.version,
+                v.c.created_at,
+                v.c.deleted_at,
+                v.c.destroyed,
+                sa.null().label("ciphertext"),
+            )
             .where(v.c.namespace == namespace, v.c.mount == mount, v.c.key == key)
             .order_by(v.c.version)
         )
@@ -518,7 +534,12 @@ class SqlTx:
         v = t.kv_versions
         self.conn.execute(
             v.update()
-            .where(v.c.namespace == namespace, v.c.mount == mount, v.c.key == key, v.c.version == version)
+            .where(
+                v.c.namespace == namespace,
+                v.c.mount == mount,
+                v.c.key == key,
+                v.c.version == version,
+            )
             .values(**values)
         )
 
@@ -526,7 +547,10 @@ class SqlTx:
         v = t.kv_versions
         self.conn.execute(
             v.delete().where(
-                v.c.namespace == namespace, v.c.mount == mount, v.c.key == key, v.c.version < version
+                v.c.namespace == namespace,
+                v.c.mount == mount,
+                v.c.key == key,
+                v.c.version < version,
             )
         )
 

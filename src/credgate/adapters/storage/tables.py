@@ -102,7 +102,9 @@ kv_metadata = Table(
     Column("oldest_version", Integer, nullable=False, default=0),
     Column("max_versions", Integer, nullable=False, default=0),
     Column("cas_required", Boolean, nullable=False, default=False),
-    Column("custom_metadata", Text, nullable=False, default="{}"),  # JSON: environment, data_class...
+    Column(
+        "custom_metadata", Text, nullable=False, default="{}"
+    ),  # JSON: environment, data_class...
     Column("created_at", Float, nullable=False),
     Column("updated_at", Float, nullable=False),
 )
