@@ -11,7 +11,19 @@ import random
 from policy_conformance.cases import CapabilityCase, PolicySpec
 
 COMMON_SEGMENTS = ("secret", "secret", "a", "ab", "b", "data", "x", "foo")
-RARE_SEGMENTS = ("ü", "Secret", "A", "..", "+a", "a+b", "*", "日本", "a b", "*+")
+RARE_SEGMENTS = (
+    "ü",
+    "Secret",
+    "A",
+    "..",
+    "+a",
+    "a+b",
+    "*",
+    "日本",
+    "a b",
+    "*+",
+    "{{identity.entity.id}}",
+)
 CAPABILITIES = ("create", "read", "update", "delete", "list", "patch", "sudo", "scan")
 CAPABILITY_WEIGHTS = (2, 5, 3, 2, 4, 2, 2, 2)
 OLD_STYLE = ("read", "write", "sudo", "deny")
@@ -107,6 +119,8 @@ def _capability_lines(rng: random.Random) -> list[str]:
                     'denied_parameters = { "*" = [] }',
                     'required_parameters = ["foo"]',
                     'max_wrapping_ttl = "1h"',
+                    'expiration = "2000-01-01T00:00:00Z"',
+                    'expiration = "2999-01-01T00:00:00Z"',
                 )
             )
         )
