@@ -181,6 +181,19 @@ def _fail(node: ast.Node, key: str, msg: str) -> PolicyParseError:
     return PolicyParseError(f'path "{key}": {msg}', line=line, column=column)
 
 
+def _value_node(block: ast.Node, field_name: str, value: str) -> ast.Node | None:
+    """The literal holding ``value`` under ``field_name`` in a block, to point errors at it."""
+    lst = block.list if isinstance(block, ast.ObjectNode) else block
+    if not isinstance(lst, ast.ObjectList):
+        return None
+    for item in lst.filter(field_name).items:
+        nodes = item.val.items if isinstance(item.val, ast.ListNode) else [item.val]
+        for node in nodes:
+            if isinstance(node, ast.Literal) and value in (node.token.value, node.token.text):
+                return node
+    return None
+
+
 def _object_list(node: ast.Node) -> ast.ObjectList:
     lst = node.list if isinstance(node, ast.ObjectNode) else node
     if not isinstance(lst, ast.ObjectList):
@@ -252,7 +265,8 @@ def _parse_block(key: str, item: ast.Item, namespace: str, now: float | None) ->
         elif old in OLD_STYLE:
             names += OLD_STYLE[old]
         else:
-            raise _fail(item, key, f"invalid policy {old!r}")
+            where = _value_node(item.val, "policy", old) or item
+            raise _fail(where, key, f"invalid policy {old!r}")
     bits = 0
     for cap in names:
         if cap == "deny":
@@ -267,7 +281,8 @@ def _parse_block(key: str, item: ast.Item, namespace: str, now: float | None) ->
                 line=item.pos[0],
             )
         if cap not in CAPABILITY_BITS:
-            raise _fail(item, key, f"invalid capability {cap!r}")
+            where = _value_node(item.val, "capabilities", cap) or item
+            raise _fail(where, key, f"invalid capability {cap!r}")
         bits |= CAPABILITY_BITS[cap]
 
     ttls = []
