@@ -13,7 +13,7 @@ from openbao_server import OpenBaoClient
 
 from policy_conformance import edge_cases, parse_cases, request_cases
 from policy_conformance.cases import CapabilityCase, JsonObject, ParseCase, RequestCase
-from policy_conformance.random_policies import random_case
+from policy_conformance.random_policies import random_case, tournament_case
 from policy_conformance.recorder import (
     PolicyRejected,
     record_all,
@@ -23,6 +23,7 @@ from policy_conformance.recorder import (
 )
 
 NAMESPACED_SHARE = 0.05
+TOURNAMENT_SHARE = 0.15
 
 
 def capability_specs(seed: int, count: int, *, edges: bool = True) -> list[CapabilityCase]:
@@ -30,8 +31,13 @@ def capability_specs(seed: int, count: int, *, edges: bool = True) -> list[Capab
     rng = random.Random(f"{seed}-capabilities")
     specs = edge_cases.all_edge_cases() if edges else []
     for index in range(count):
-        namespaced = rng.random() < NAMESPACED_SHARE
-        specs.append(random_case(rng, f"rand-{seed}-{index:05d}", namespaced=namespaced))
+        roll = rng.random()
+        case_id = f"rand-{seed}-{index:05d}"
+        if roll < TOURNAMENT_SHARE:
+            specs.append(tournament_case(rng, case_id))
+        else:
+            namespaced = roll > 1 - NAMESPACED_SHARE
+            specs.append(random_case(rng, case_id, namespaced=namespaced))
     return specs
 
 

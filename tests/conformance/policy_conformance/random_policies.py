@@ -223,6 +223,47 @@ def random_case(rng: random.Random, case_id: str, *, namespaced: bool = False) -
     )
 
 
+TOURNAMENT_SEGMENTS = ("b", "c", "bb", "x+y", "b")
+
+
+def _tournament_rule(rng: random.Random, target: list[str]) -> str:
+    segments = [seg if i == 0 or rng.random() < 0.55 else "+" for i, seg in enumerate(target)]
+    roll = rng.random()
+    if roll < 0.25:
+        return "/".join(segments[: rng.randint(1, len(segments) - 1)]) + "/*"
+    if roll < 0.35:
+        cut = rng.randint(1, len(segments) - 1)
+        return "/".join(segments[:cut]) + "/" + target[cut][:1] + "*"
+    return "/".join(segments)
+
+
+def tournament_case(rng: random.Random, case_id: str) -> CapabilityCase:
+    """3-6 rules (``+`` segments, globs, exact) that all match one target path, with
+    different capabilities, so the probes show which rule wins the priority order (§4.4)."""
+    target = ["a"] + [rng.choice(TOURNAMENT_SEGMENTS) for _ in range(rng.randint(2, 4))]
+    rules: list[str] = []
+    for _ in range(40):
+        rule = _tournament_rule(rng, target)
+        if "+*" not in rule and rule not in rules:
+            rules.append(rule)
+        if len(rules) >= rng.randint(3, 6):
+            break
+    blocks = []
+    for rule in rules:
+        caps = rng.sample(CAPABILITIES, rng.randint(1, 2)) if rng.random() < 0.85 else ["deny"]
+        quoted = ", ".join(f'"{c}"' for c in caps)
+        blocks.append(f'path "{rule}" {{ capabilities = [{quoted}] }}\n')
+    split = rng.randint(1, len(blocks))
+    texts = ["".join(blocks[:split]), "".join(blocks[split:])]
+    policies = tuple(PolicySpec(f"{case_id}-p{i}", text) for i, text in enumerate(texts) if text)
+    path = "/".join(target)
+    changed = list(target)
+    changed[rng.randrange(1, len(target))] = rng.choice(TOURNAMENT_SEGMENTS)
+    probes = [path, path + "/", path + "/b", "/".join(target[:-1]), "/".join(changed)]
+    probes += [_instantiate(rng, rule) for rule in rules]
+    return CapabilityCase(id=case_id, policies=policies, probes=tuple(dict.fromkeys(probes)))
+
+
 def _paths_of(text: str) -> list[str]:
     """The rule paths of a policy this module wrote (``path "<p>" {`` at a line start)."""
     found = []

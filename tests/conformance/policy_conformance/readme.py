@@ -56,7 +56,8 @@ Ids: `edge-*` are hand-written (every row of §8 of the reference notes
 `rand-<seed>-<n>` are random policy sets (1-4 policies of 1-8 blocks over a small set of
 path segments, so that exact rules, `*` globs, `+` segments, denies, empty capability
 lists, old-style `policy`, duplicate and leading-slash keys overlap), about 5% of them
-in namespaces.
+in namespaces, and about 15% "tournaments": 3-6 rules (`+` segments, globs, exact) that
+all match one target path, so that the priority order of §4.4 picks the answer.
 
 `parse.jsonl`:
 
