@@ -225,6 +225,29 @@ def catalogue_cases() -> list[CapabilityCase]:
             {"secret/foo": R},
         ),
         _case(
+            "expired-block-skips-validation",
+            [
+                hcl(
+                    ("secret/foo", '["bogus"]\n  expiration = "2000-01-01T00:00:00Z"'),
+                    ("secret/+*", '["read"]\n  expiration = "2000-01-01T00:00:00Z"'),
+                    ("secret/*", '["list"]'),
+                )
+            ],
+            {"secret/foo": L, "secret/+x": L},
+        ),
+        _case(
+            "expiration-as-unix-number",
+            [
+                hcl(
+                    ("secret/past", '["read"]\n  expiration = 946684800'),
+                    ("secret/future", '["read"]\n  expiration = 32503680000'),
+                    ("secret/pastq", '["read"]\n  expiration = "946684800"'),
+                    ("secret/*", '["list"]'),
+                )
+            ],
+            {"secret/past": L, "secret/future": R, "secret/pastq": L},
+        ),
+        _case(
             "templated-path-dropped-without-entity",
             [hcl(("secret/{{identity.entity.id}}/*", '["read"]'), ("secret/*", '["list"]'))],
             {"secret/x/y": L, "secret/{{identity.entity.id}}/y": L},

@@ -63,7 +63,7 @@ def _one_line(text: object) -> str:
 
 def _build_acl(record: JsonObject, now: float) -> ACL:
     policies = [
-        parse_policy(p["text"], name=p["name"], namespace=p["namespace"])
+        parse_policy(p["text"], name=p["name"], namespace=p["namespace"], now=now)
         for p in record["policies"]
     ]
     return ACL(policies, now=now, root_namespace=record.get("root_namespace"))
@@ -98,14 +98,17 @@ def check_capabilities(records: Iterable[JsonObject], *, now: float) -> Comparis
     return result
 
 
-def check_parse(records: Iterable[JsonObject]) -> Comparison:
-    """``parse_policy`` must raise ``PolicyParseError`` exactly when OpenBao refused the text."""
+def check_parse(records: Iterable[JsonObject], *, now: float) -> Comparison:
+    """``parse_policy`` must raise ``PolicyParseError`` exactly when OpenBao refused the text.
+
+    ``now`` matters: OpenBao skips most checks of a block whose ``expiration`` has passed.
+    """
     result = Comparison("parse")
     for record in records:
         result.cases += 1
         result.compared += 1
         try:
-            parse_policy(record["text"], name="conformance")
+            parse_policy(record["text"], name="conformance", now=now)
         except PolicyParseError as exc:
             if record["accepted"]:
                 result.add(record["id"], f"engine rejects ({_one_line(exc)}), OpenBao accepts")

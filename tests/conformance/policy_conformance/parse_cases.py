@@ -193,6 +193,56 @@ HAND_WRITTEN: dict[str, str] = {
     "scan-filter-with-list": _block(
         'capabilities = ["list"]\n  list_scan_response_keys_filter_path = "{{.key}}"'
     ),
+    # an expired block is dropped before most of its validation (acceptance depends on time)
+    "expired-bad-capability": _block(
+        'capabilities = ["bogus"]\n  expiration = "2000-01-01T00:00:00Z"'
+    ),
+    "future-bad-capability": _block(
+        'capabilities = ["bogus"]\n  expiration = "2999-01-01T00:00:00Z"'
+    ),
+    "expired-bad-capability-before": _block(
+        'expiration = "2000-01-01T00:00:00Z"\n  capabilities = ["bogus"]'
+    ),
+    "expired-min-greater-than-max": _block(
+        'capabilities = ["read"]\n  min_wrapping_ttl = "2h"\n  max_wrapping_ttl = "1h"\n'
+        '  expiration = "2000-01-01T00:00:00Z"'
+    ),
+    "expired-unknown-key": _block(
+        'capabilities = ["read"]\n  owner = "x"\n  expiration = "2000-01-01T00:00:00Z"'
+    ),
+    "expired-plus-star": _block(
+        'capabilities = ["read"]\n  expiration = "2000-01-01T00:00:00Z"', "secret/+*"
+    ),
+    "future-plus-star": _block(
+        'capabilities = ["read"]\n  expiration = "2999-01-01T00:00:00Z"', "secret/+*"
+    ),
+    "expired-unbalanced-template": _block(
+        'capabilities = ["read"]\n  expiration = "2000-01-01T00:00:00Z"', "secret/{{x"
+    ),
+    "expired-bad-old-style": _block('policy = "list"\n  expiration = "2000-01-01T00:00:00Z"'),
+    "expired-bad-ttl": _block(
+        'capabilities = ["read"]\n  max_wrapping_ttl = "soon"\n'
+        '  expiration = "2000-01-01T00:00:00Z"'
+    ),
+    "expiration-unix-number": _block('capabilities = ["read"]\n  expiration = 946684800'),
+    "expiration-unix-string": _block('capabilities = ["read"]\n  expiration = "946684800"'),
+    "expiration-date-only": _block('capabilities = ["read"]\n  expiration = "2999-01-01"'),
+    # more syntax
+    "byte-order-mark": '\ufeffpath "a" { capabilities = ["read"] }\n',
+    "crlf-line-ends": 'path "a" {\r\n  capabilities = ["read"]\r\n}\r\n',
+    "comments-inside-list": 'path "a" {\n  capabilities = [\n  # c\n  "read", // d\n'
+    '  "list" /* e */\n  ]\n}\n',
+    "quoted-block-key": 'path "a" { "capabilities" = ["read"] }\n',
+    "old-style-number": 'path "a" { policy = 1 }\n',
+    "mfa-methods-string": _block('capabilities = ["read"]\n  mfa_methods = "x"'),
+    "required-parameters-numbers": _block('capabilities = ["read"]\n  required_parameters = [1]'),
+    "pagination-limit-negative": _block('capabilities = ["list"]\n  pagination_limit = -1'),
+    "pagination-limit-float": _block('capabilities = ["list"]\n  pagination_limit = 1.5'),
+    "json-capabilities-null": '{"path": {"a": {"capabilities": null}}}',
+    "control-group-factor-without-capabilities": _block(
+        'capabilities = ["read"]\n  control_group = { factor "ops" { identity {'
+        ' group_names = ["x"] approvals = 1 } } }'
+    ),
     "mfa-methods": _block('capabilities = ["read"]\n  mfa_methods = ["totp"]'),
     "control-group-without-factor": _block('capabilities = ["read"]\n  control_group = {}'),
     "number-as-path-value": _block("capabilities = 123.5"),
