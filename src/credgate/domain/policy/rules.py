@@ -102,7 +102,7 @@ class Rule:
     control_group: ControlGroup | None = None
     expiration_ns: int | None = None
     templated: bool = False
-    line: int = 0
+    line: int = field(default=0, compare=False)
 
     @property
     def capabilities(self) -> frozenset[str]:
