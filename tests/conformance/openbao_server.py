@@ -257,5 +257,5 @@ class OpenBaoClient:
         response = self.request(
             "POST", f"sys/mounts/{mount}", json={"type": "kv", "options": {"version": "1"}}
         )
-        if response.status_code >= 400 and "existing mount" not in response.text:
+        if response.status_code >= 400 and "already in use" not in response.text:
             self._ok(response, f"mount {mount}")
