@@ -49,6 +49,17 @@ def _register() -> None:
     cli.add_command(server.init)
     cli.add_command(server.serve)
     cli.add_command(server.operator)
+    from credgate.adapters.cli import kv, mounts, namespaces, policy_admin, principals, tokens
+
+    cli.add_command(namespaces.namespace)
+    cli.add_command(principals.agent)
+    for command in principals.OPERATOR_COMMANDS:
+        server.operator.add_command(command)
+    cli.add_command(tokens.token)
+    cli.add_command(kv.kv)
+    cli.add_command(mounts.mount)
+    for command in policy_admin.COMMANDS:
+        policy.policy.add_command(command)
 
 
 _register()
