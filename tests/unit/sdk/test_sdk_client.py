@@ -42,8 +42,10 @@ def test_every_call_carries_token_session_and_trace(server: Any) -> None:
 
 def test_session_ids_differ_between_clients_unless_given(server: Any) -> None:
     """Two agents' clients do not share a session in the audit trail; a given id is kept."""
-    assert make(server).session_id != make(server).session_id
-    assert make(server, session_id="ses-task-42").session_id == "ses-task-42"
+    with make(server) as one, make(server) as two:
+        assert one.session_id != two.session_id
+    with make(server, session_id="ses-task-42") as given:
+        assert given.session_id == "ses-task-42"
 
 
 def test_configured_traceparent_is_sent_unchanged(server: Any) -> None:
@@ -332,3 +334,60 @@ def test_bad_configuration_is_a_config_error(kwargs: dict[str, Any], fragment: s
     assert fragment in err.value.message
     assert "cg_bad" not in err.value.message
     assert "X-Evil" not in err.value.message
+
+
+def test_audit_trail_helpers_send_filters_and_return_events(server: Any) -> None:
+    """An operator script can search, replay, verify and hash through the SDK."""
+    answers = {
+        "/v1/sys/audit-trail/search": {"events": [{"path": "secret/data/dev/app"}]},
+        "/v1/sys/audit-trail/session/ses-1": {"timeline": ["10:00:00 read ok"]},
+        "/v1/sys/audit-trail/verify": {"ok": True},
+        "/v1/sys/audit-trail/hash": {"hmac": "ab", "found": False, "events": []},
+    }
+    server.handler = lambda r: httpx.Response(200, json={"data": answers[r.url.path]})
+    with make(server) as cg:
+        events = cg.audit_search(agent="agt_1", since="2026-11-25T00:00:00Z", limit=5)
+        timeline = cg.audit_session("ses-1")
+        verified = cg.audit_verify()
+        hashed = cg.audit_hash("value-to-find")
+    assert events == [{"path": "secret/data/dev/app"}]
+    assert dict(server.requests[0].url.params) == {
+        "agent": "agt_1",
+        "since": "2026-11-25T00:00:00Z",
+        "limit": "5",
+    }
+    assert timeline == ["10:00:00 read ok"]
+    assert verified == {"ok": True}
+    assert hashed["found"] is False
+    assert server.body(3) == {"value": "value-to-find"}
+
+
+def test_remaining_admin_helpers_hit_their_routes(server: Any) -> None:
+    """Reads, enables and deletes of every administered object reach the right endpoint."""
+    server.handler = lambda r: httpx.Response(200, json={"data": {}})
+    with make(server) as cg:
+        cg.read_namespace("acme/team-a")
+        cg.delete_namespace("acme")
+        cg.read_operator("bob")
+        cg.enable_operator("bob")
+        cg.lookup_accessor("acc_1")
+        cg.read_policy("dev-read")
+        cg.delete_policy("dev-read")
+        cg.list_mounts()
+        cg.disable_mount("kv-team")
+        cg.renew_self("1h")
+        cg.revoke_self()
+    assert server.paths() == [
+        "GET /v1/sys/namespaces/acme/team-a",
+        "DELETE /v1/sys/namespaces/acme",
+        "GET /v1/sys/operators/bob",
+        "POST /v1/sys/operators/bob/enable",
+        "POST /v1/auth/token/lookup-accessor",
+        "GET /v1/sys/policies/acl/dev-read",
+        "DELETE /v1/sys/policies/acl/dev-read",
+        "GET /v1/sys/mounts",
+        "DELETE /v1/sys/mounts/kv-team",
+        "POST /v1/auth/token/renew-self",
+        "POST /v1/auth/token/revoke-self",
+    ]
+    assert server.body(9) == {"increment": "1h"}
