@@ -84,6 +84,9 @@ class PolicyParseError(InvalidRequest):
     def __str__(self) -> str:
         return f"{self.location()}: {self.message}"
 
+    def to_dict(self) -> dict[str, str]:
+        return {"code": self.code, "message": str(self), "hint": self.hint}
+
 
 class PayloadTooLarge(InvalidRequest):
     code = "payload_too_large"

@@ -7,7 +7,9 @@ Order (see docs/concepts/pipeline.md):
 3. validate the path (no ``..``, encoded separators, look-alikes);
 4. authorise with the token's policies (OpenBao ACL semantics, default deny);
 5. audit the request — fail closed: if no sink accepts the event, nothing runs;
-6. execute the use case in one database transaction (values always fetched fresh);
+6. execute the use case in one database transaction (values always fetched fresh).
+   Steps 1-5 run in a read-only transaction of their own, so a request holds the database's
+   write lock only while it executes;
 7. audit the response (served values only as HMACs), metrics.
 
 Denied and failed requests are audited too (a request and a response event).
@@ -67,6 +69,7 @@ class Action:
     data: Mapping[str, Any] | None = None  # checked against parameter constraints; not audited
     sudo: bool = False
     exists: Callable[[SqlTx, str], bool] | None = None  # (tx, namespace) -> exists?
+    prepare: Callable[[str], None] | None = None  # (namespace) -> None, outside transactions
 
 
 @dataclass(frozen=True)
@@ -209,16 +212,23 @@ class Broker:
         requested = False
         write = action.operation in WRITE_OPERATIONS
         try:
-            with self.store.transaction(write=write) as tx:
+            # Phase 1, read-only: admit (authenticate, bind, validate, authorise) and audit the
+            # request before anything runs, admitted or not (fail closed).
+            with self.store.transaction() as tx:
                 try:
                     caller = self._admit(tx, ctx, action, trace, request_id)
                 finally:
-                    # Audit the request before anything runs, admitted or not (fail closed).
                     self._audit(
                         ctx, action, caller, trace, request_id, "request", None, None, started
                     )
                     requested = True
-                if caller.token.num_uses > 0 and not tx.consume_token_use(caller.token.accessor):
+            # Work that must not happen inside the write transaction (creating a data key).
+            if action.prepare is not None:
+                action.prepare(caller.namespace)
+            # Phase 2: execute in one transaction; a limited token spends one use in it.
+            limited = caller.token.num_uses > 0
+            with self.store.transaction(write=write or limited) as tx:
+                if limited and not tx.consume_token_use(caller.token.accessor):
                     raise InvalidToken()
                 outcome = handler(tx, caller)
         except AuditUnavailable:

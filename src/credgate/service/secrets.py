@@ -152,7 +152,16 @@ class SecretsService:
             mount, sect, key = split_mount(tx, caller.namespace, path)
             return self._dispatch(tx, caller, operation, mount.path, sect, key, body, query)
 
-        action = Action(name, operation, path, params=params, data=data, exists=exists)
+        writes = operation in ("create_or_update", "create", "update", "patch")
+        action = Action(
+            name,
+            operation,
+            path,
+            params=params,
+            data=data,
+            exists=exists,
+            prepare=self.kv.prepare_write if writes else None,
+        )
         return self.broker.run(ctx, action, handler)
 
     def _dispatch(

@@ -166,6 +166,18 @@ class Barrier:
 
     # -- keys -------------------------------------------------------------------------------
 
+    def ensure_key(self, namespace: str) -> int:
+        """Make sure ``namespace`` has an active data key; return its version.
+
+        The broker calls this *before* it opens a request's write transaction: on SQLite a
+        key created from inside that transaction would wait on the transaction's own lock.
+        """
+        _check_data_namespace(namespace)
+        row = self._store.get_active(namespace)
+        if row is None:
+            row = self._create_key(namespace, 1)
+        return row.version
+
     def rotate_namespace_key(self, namespace: str) -> int:
         """Add a new data key version for ``namespace``; new writes use it. Returns it."""
         _check_data_namespace(namespace)

@@ -34,6 +34,8 @@ class Encryptor(Protocol):
 
     def decrypt(self, namespace: str, path: str, version: int, blob: bytes) -> bytes: ...
 
+    def ensure_key(self, namespace: str) -> int: ...
+
 
 @dataclass(frozen=True)
 class SecretVersion:
@@ -102,6 +104,10 @@ class KVEngine:
     def __init__(self, encryptor: Encryptor, *, max_versions: int = DEFAULT_MAX_VERSIONS) -> None:
         self.encryptor = encryptor
         self.default_max_versions = max_versions
+
+    def prepare_write(self, namespace: str) -> None:
+        """Create the namespace's data key if needed; call outside any transaction."""
+        self.encryptor.ensure_key(namespace)
 
     # -- data -------------------------------------------------------------------------------
     def exists(self, tx: SqlTx, namespace: str, mount: str, key: str) -> bool:
