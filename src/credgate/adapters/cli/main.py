@@ -7,7 +7,6 @@ code; nothing a user can trigger prints a traceback.
 
 from __future__ import annotations
 
-import sys
 from typing import Any
 
 import click
@@ -70,4 +69,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    main()
