@@ -110,6 +110,16 @@ class Outcome:
 Handler = Callable[[SqlTx, Caller], Outcome]
 
 
+@dataclass
+class _Admission:
+    """What admission learned so far: audited even when a later stage refuses."""
+
+    token: TokenEntry | None = None
+    namespace: str | None = None
+    operation: str | None = None
+    caller: Caller | None = None
+
+
 class _ACLCache:
     """Compiled ACLs keyed by the exact policy texts (a policy change is seen at once)."""
 
@@ -178,15 +188,23 @@ class Broker:
         return self._acls.get(key, build)
 
     def _admit(
-        self, tx: SqlTx, ctx: RequestContext, action: Action, trace: TraceContext, request_id: str
+        self,
+        tx: SqlTx,
+        ctx: RequestContext,
+        action: Action,
+        trace: TraceContext,
+        request_id: str,
+        adm: _Admission,
     ) -> Caller:
         entry = self.authenticate(tx, ctx.token)
+        adm.token = entry
         principal = tx.get_principal(entry.principal_id) if entry.principal_id else None
         if principal is not None and principal.status != "active":
             raise InvalidToken()
         namespace = resolve_request_namespace(
             entry.namespace, entry.principal_kind, ctx.namespace_header
         )
+        adm.namespace = namespace
         if namespace and tx.get_namespace(namespace) is None:
             raise Denied("permission denied", hint="the namespace does not exist")
         path = normalise_request_path(action.path)
@@ -195,20 +213,22 @@ class Broker:
         if operation == "create_or_update":
             exists = action.exists(tx, namespace) if action.exists else True
             operation = "update" if exists else "create"
+        adm.operation = operation
         is_root = ROOT_POLICY in entry.policies
         grant = acl.authorize(
             operation, path, namespace=namespace, data=action.data, sudo_required=action.sudo
         )
-        return Caller(
+        adm.caller = Caller(
             entry, principal, namespace, grant, is_root, trace, ctx.session_id, request_id
         )
+        return adm.caller
 
     # -- the pipeline -----------------------------------------------------------------------
     def run(self, ctx: RequestContext, action: Action, handler: Handler) -> Outcome:
         started = self.clock.monotonic()
         trace = parse_or_start(ctx.traceparent, self.randbytes)
         request_id = self.randbytes(12).hex()
-        caller: Caller | None = None
+        adm = _Admission()
         requested = False
         write = action.operation in WRITE_OPERATIONS
         try:
@@ -216,11 +236,9 @@ class Broker:
             # request before anything runs, admitted or not (fail closed).
             with self.store.transaction() as tx:
                 try:
-                    caller = self._admit(tx, ctx, action, trace, request_id)
+                    caller = self._admit(tx, ctx, action, trace, request_id, adm)
                 finally:
-                    self._audit(
-                        ctx, action, caller, trace, request_id, "request", None, None, started
-                    )
+                    self._audit(ctx, action, adm, trace, request_id, "request", None, None, started)
                     requested = True
             # Work that must not happen inside the write transaction (creating a data key).
             if action.prepare is not None:
@@ -238,11 +256,11 @@ class Broker:
         except Error as exc:
             result = "denied" if exc.status in (401, 403) else "error"
             if not requested:
-                self._audit(ctx, action, caller, trace, request_id, "request", None, None, started)
-            self._audit(ctx, action, caller, trace, request_id, "response", None, exc, started)
+                self._audit(ctx, action, adm, trace, request_id, "request", None, None, started)
+            self._audit(ctx, action, adm, trace, request_id, "response", None, exc, started)
             self.metrics.observe(action.name, result, self.clock.monotonic() - started)
             raise
-        self._audit(ctx, action, caller, trace, request_id, "response", outcome, None, started)
+        self._audit(ctx, action, adm, trace, request_id, "response", outcome, None, started)
         self.metrics.observe(action.name, "ok", self.clock.monotonic() - started)
         return outcome
 
@@ -250,7 +268,7 @@ class Broker:
         self,
         ctx: RequestContext,
         action: Action,
-        caller: Caller | None,
+        adm: _Admission,
         trace: TraceContext,
         request_id: str,
         kind: str,
@@ -258,6 +276,7 @@ class Broker:
         error: Error | None,
         started: float,
     ) -> None:
+        caller = adm.caller
         decision: dict[str, Any] = {}
         if caller is not None:
             decision = {"allowed": True, "root": caller.is_root}
@@ -266,7 +285,11 @@ class Broker:
                 decision["rule"] = caller.grant.rule
                 decision["capabilities"] = sorted(caller.grant.capabilities)
         elif error is not None and isinstance(error, Denied | InvalidToken):
-            decision = {"allowed": False, "reason": error.code}
+            decision = {"allowed": False, "reason": getattr(error, "reason", None) or error.code}
+            if adm.token is not None:
+                decision["token_policies"] = list(adm.token.policies)
+        if adm.operation is not None:
+            decision["operation"] = adm.operation
         if kind == "request":
             result = "pending"
         elif error is None:
@@ -281,7 +304,7 @@ class Broker:
             if outcome and outcome.served
             else {}
         )
-        token = caller.token if caller else None
+        token = adm.token
         event = AuditEvent(
             type=kind,
             time=self.clock.now(),
@@ -292,7 +315,7 @@ class Broker:
             session_id=ctx.session_id,
             trace_id=trace.trace_id,
             span_id=trace.span_id,
-            namespace=caller.namespace if caller else None,
+            namespace=adm.namespace,
             action=action.name,
             operation=action.operation,
             path=action.path,

@@ -140,6 +140,11 @@ def test_denied_requests_are_audited(instance: Instance) -> None:
     instance.call("GET", "secret/data/prod/db", token, headers={"X-Credgate-Session": "s-deny"})
     events = [x for x in instance.audit_records() if x.get("session_id") == "s-deny"]
     assert [x["result"] for x in events] == ["pending", "denied"]
+    response = events[1]
+    assert response["agent_id"].startswith("agt_")
+    assert response["namespace"] == ""
+    assert response["decision"]["allowed"] is False
+    assert response["decision"]["token_policies"] == ["bot-pol", "default"]
 
 
 def test_audit_failure_serves_nothing(instance: Instance) -> None:
