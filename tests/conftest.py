@@ -162,3 +162,15 @@ def instance(tmp_path: Path) -> Iterator[Instance]:
         yield inst
     finally:
         inst.close()
+
+
+@pytest.fixture
+def instance_pg(tmp_path: Path, postgres_url: str, postgres_schema: str) -> Iterator[Instance]:
+    """The same instance with its state in a fresh schema of the real PostgreSQL."""
+    inst = Instance(
+        tmp_path, database_url=f"{postgres_url}?options=-csearch_path%3D{postgres_schema}"
+    )
+    try:
+        yield inst
+    finally:
+        inst.close()
