@@ -131,6 +131,21 @@ def build(
     )
 
 
+def local_audit_key(settings: Settings, *, env: Mapping[str, str] | None = None) -> bytes:
+    """The instance's audit HMAC key, read from its key ring with the master key.
+
+    For operators working on the instance's machine (``credgate audit hash``); the key never
+    leaves the process.
+    """
+    env = os.environ if env is None else env
+    engine = create_engine(settings.resolved_database_url)
+    try:
+        barrier = Barrier(SqlKeyringStore(engine), _master_key(settings, env))
+        return barrier.named_key(AUDIT_KEY_NAME)
+    finally:
+        engine.dispose()
+
+
 @dataclass(frozen=True)
 class InitResult:
     created: bool

@@ -300,7 +300,7 @@ class Broker:
         if outcome is not None:
             params.update(outcome.result_params)
         values = (
-            hmac_mapping(self.audit.hmac_key, dict(outcome.served))
+            hmac_mapping(self.audit.hmac_key, dict(outcome.served), prefix="")
             if outcome and outcome.served
             else {}
         )

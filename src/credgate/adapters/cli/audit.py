@@ -1,7 +1,7 @@
 """``credgate audit``: verify, search and read the audit trail from a local file.
 
     credgate audit verify [--file PATH] [--anchor CHECKPOINT] [--checkpoint OUT] [--json]
-    credgate audit hash VALUE|- --key-file PATH [--file PATH] [--json]
+    credgate audit hash VALUE|- [--key-file PATH | --data-dir DIR] [--file PATH] [--json]
     credgate audit search [--agent ID] [--session ID] [--since WHEN] [--path P[*]] [--json]
     credgate audit session ID [--file PATH]
 
@@ -91,18 +91,35 @@ def _read_anchors(path: Path) -> dict[str, Any]:
 @click.argument("value")
 @click.option(
     "--key-file",
-    required=True,
+    default=None,
     type=click.Path(dir_okay=False, path_type=Path),
-    help="The audit HMAC key (hex, or raw bytes).",
+    help="The audit HMAC key (hex, or raw bytes). Default: the local instance's own key, "
+    "read from its key ring with the master key (see --data-dir).",
+)
+@click.option(
+    "--data-dir",
+    default=None,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="The local instance whose key to use (default ./.credgate or $CREDGATE_DATA_DIR).",
 )
 @_file_option
 @_json_option
-def hash_command(value: str, key_file: Path, file: Path, as_json: bool) -> None:
+def hash_command(
+    value: str, key_file: Path | None, data_dir: Path | None, file: Path, as_json: bool
+) -> None:
     """Print VALUE's HMAC and whether it was ever served. Use - to read VALUE from stdin."""
     if value == "-":
         value = sys.stdin.read()
         value = value.removesuffix("\n").removesuffix("\r")
-    digest = hmac_value(load_hmac_key(key_file), value)
+    if key_file is not None:
+        key = load_hmac_key(key_file)
+    else:
+        from credgate.service.app import local_audit_key
+        from credgate.service.settings import load_settings
+
+        overrides = {"data_dir": data_dir} if data_dir is not None else {}
+        key = local_audit_key(load_settings(overrides=overrides))
+    digest = hmac_value(key, value)
     skipped = _Skipped()
     hits = find_value(iter_records(file, on_malformed=skipped), digest)
     skipped.report()
