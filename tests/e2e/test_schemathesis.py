@@ -17,6 +17,7 @@ invalid data is refused with a 4xx.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -239,3 +240,91 @@ def test_no_server_errors(case: Any, target: Instance) -> None:
             response_schema_conformance,
         ],
     )
+
+
+# Hostile bodies the generator does not produce (it never emits lone surrogates, non-finite
+# numbers, integers past 64 bits or deep nesting into the free-form KV and HCL fields), each
+# with the read that must still work afterwards. A request refused with a 4xx must have written
+# nothing: for a secret that did not exist, the read is then a 404.
+DEEP_LIST = "[" * 3000 + "]" * 3000
+DEEP_OBJECT = "{a = " * 3000 + "1" + "}" * 3000
+HOSTILE: dict[str, tuple[str, str, str]] = {
+    "kv-lone-surrogate": ("POST", "secret/data/dev/new1", r'{"data": {"k": "\ud800"}}'),
+    "kv-reversed-pair": ("POST", "secret/data/dev/new2", r'{"data": {"k": "\udc00\ud800"}}'),
+    "kv-nan": ("POST", "secret/data/dev/new3", '{"data": {"k": NaN}}'),
+    "kv-infinity": ("POST", "secret/data/dev/new4", '{"data": {"k": 1e999}}'),
+    "kv-100-bit-int": (
+        "POST",
+        "secret/data/dev/new5",
+        '{"data": {"k": 1234567890123456789012345}}',
+    ),
+    "kv-deep-array": ("POST", "secret/data/dev/new6", '{"data": ' + DEEP_LIST * 30 + "}"),
+    "metadata-surrogate": (
+        "POST",
+        "secret/metadata/dev/app",
+        r'{"custom_metadata": {"o": "\ud800"}}',
+    ),
+    "delete-huge-version": (
+        "POST",
+        "secret/delete/dev/app",
+        '{"versions": [99999999999999999999]}',
+    ),
+    "undelete-2**63": ("POST", "secret/undelete/dev/app", '{"versions": [9223372036854775808]}'),
+    "destroy-negative": ("POST", "secret/destroy/dev/app", '{"versions": [-1, 0]}'),
+    "rollback-huge-version": (
+        "POST",
+        "secret/rollback/dev/app",
+        '{"version": 99999999999999999999}',
+    ),
+    "cas-huge": (
+        "POST",
+        "secret/data/dev/app",
+        '{"data": {}, "options": {"cas": 99999999999999999999}}',
+    ),
+    "policy-deep-list": (
+        "PUT",
+        "sys/policies/acl/deep1",
+        json.dumps({"policy": f'path "a" {{ capabilities = ["read"] x = {DEEP_LIST} }}'}),
+    ),
+    "policy-deep-object": (
+        "PUT",
+        "sys/policies/acl/deep2",
+        json.dumps({"policy": f'path "a" {{ capabilities = ["read"] x = {DEEP_OBJECT} }}'}),
+    ),
+    "capabilities-surrogate": ("POST", "sys/capabilities-self", r'{"paths": ["\ud800"]}'),
+    "token-meta-surrogate": ("POST", "auth/token/create", r'{"meta": {"k": "\ud800"}}'),
+}
+
+
+def read_after(path: str) -> str | None:
+    """The read that must still work after a request to ``path`` (None: nothing to read)."""
+    if path.startswith(
+        ("secret/delete/", "secret/undelete/", "secret/destroy/", "secret/rollback/")
+    ):
+        return "secret/data/" + path.split("/", 2)[2]
+    if path == "auth/token/create":
+        return "auth/token/lookup-self"
+    return None if path == "sys/capabilities-self" else path
+
+
+@pytest.mark.parametrize("name", list(HOSTILE))
+def test_hostile_bodies_never_get_a_server_error(instance: Instance, name: str) -> None:
+    """Odd JSON is refused with a 4xx writing nothing, or stored so that it can be read back."""
+    method, path, body = HOSTILE[name]
+    seed(instance)
+    sent = instance.client.request(
+        method, "/v1/" + path, content=body.encode(), headers=instance.headers()
+    )
+    assert sent.status_code < 500, (sent.status_code, sent.text)
+    if sent.status_code >= 400:
+        assert sent.json()["error"]["code"]
+    then_read = read_after(path)
+    if then_read is None:
+        return
+    token = None
+    if sent.status_code == 200 and "auth" in sent.json():
+        token = sent.json()["auth"]["client_token"]  # the new token looks itself up
+    after = instance.call("GET", then_read, token)
+    assert after.status_code < 500, (after.status_code, after.text)
+    if sent.status_code >= 400 and "/new" in path:
+        assert after.status_code == 404, "a refused write left a secret behind"
