@@ -114,6 +114,14 @@ class Denied(PermissionDenied):
     """The token is valid but no policy grants the operation, or a guardrail refuses it."""
 
 
+class GuardrailDenied(Denied):
+    """A data-class guardrail refuses it: regulated data never reaches an agent, whatever the
+    policies, approvals or elevations say."""
+
+    code = "guardrail"
+    default_hint = "an operator can read it; agents may only use it through credgate, if allowed"
+
+
 class NotFound(Error):
     code = "not_found"
     status = 404
