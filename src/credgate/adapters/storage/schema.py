@@ -26,6 +26,7 @@ TABLE_MODULES = (
     "credgate.adapters.storage.tables",
     "credgate.adapters.audit.sql_sink",
     "credgate.adapters.crypto.sql_keyring",
+    "credgate.adapters.notify.tables",
 )
 
 
