@@ -95,7 +95,10 @@ def build(
         FileAuditSink(settings.resolved_audit_file, fsync=settings.audit_fsync)
     ]
     if settings.audit_sql:
-        sinks.append(SqlAuditSink(create_engine(settings.resolved_audit_database_url)))
+        audit_engine = create_engine(settings.resolved_audit_database_url)
+        if migrate:
+            upgrade(audit_engine)
+        sinks.append(SqlAuditSink(audit_engine))
     writer_id = settings.instance_id or f"{socket.gethostname()}-{settings.port}"
     audit = AuditBroker(
         sinks,

@@ -12,7 +12,7 @@ from typing import Any
 from credgate.adapters.audit.file_sink import FileAuditSink, iter_lines, iter_records
 from credgate.adapters.storage.sql_store import SqlTx
 from credgate.domain.audit import AuditSink, parse_time, verify_lines
-from credgate.errors import InvalidRequest
+from credgate.errors import InvalidRequest, NotFound
 from credgate.service import schemas as s
 from credgate.service.audit import AuditBroker
 from credgate.service.audit_search import find_value, search, session_timeline
@@ -71,6 +71,8 @@ class AuditTrailService:
     def session(self, ctx: RequestContext, session_id: str) -> Outcome:
         def handler(tx: SqlTx, caller: Caller) -> Outcome:
             lines = session_timeline(self._records(), session_id)
+            if not lines:
+                raise NotFound(f"no events for session {session_id!r}")
             return Outcome({"data": {"session_id": session_id, "timeline": lines}})
 
         action = Action("audit.session", "read", f"sys/audit-trail/session/{session_id}", sudo=True)

@@ -61,7 +61,7 @@ class IssuedToken:
                 "principal_id": e.principal_id,
                 "principal_kind": e.principal_kind,
                 "expires_at": e.expires_at,
-                "lease_duration": int(e.ttl or 0),
+                "lease_duration": int(e.expires_at - e.created_at) if e.expires_at else 0,
                 "renewable": bool(e.ttl),
                 "num_uses": e.num_uses,
             }

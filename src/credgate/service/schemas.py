@@ -6,7 +6,7 @@ The OpenAPI document is generated from these models, so documentation and valida
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -14,6 +14,9 @@ from credgate.errors import InvalidRequest
 
 Duration = int | str  # seconds, or "90s" / "15m" / "1h" / "7d"
 Name = str
+
+
+MAX_VERSION = 2**31 - 1  # versions are stored as 32-bit integers
 
 
 class Body(BaseModel):
@@ -87,7 +90,7 @@ class MountCreate(Body):
 
 
 class KVWriteOptions(Body):
-    cas: int | None = Field(default=None, ge=0)
+    cas: int | None = Field(default=None, ge=0, le=MAX_VERSION)
 
 
 class KVWrite(Body):
@@ -96,7 +99,9 @@ class KVWrite(Body):
 
 
 class KVVersions(Body):
-    versions: list[int] = Field(min_length=1, max_length=1000)
+    versions: list[Annotated[int, Field(ge=1, le=MAX_VERSION)]] = Field(
+        min_length=1, max_length=1000
+    )
 
 
 class KVMetadataWrite(Body):
@@ -106,7 +111,7 @@ class KVMetadataWrite(Body):
 
 
 class KVRollback(Body):
-    version: int = Field(ge=1)
+    version: int = Field(ge=1, le=MAX_VERSION)
 
 
 class AuditHash(Body):

@@ -14,7 +14,7 @@ from typing import Any
 from credgate.adapters.engines.kv import KVEngine, validate_versions
 from credgate.adapters.storage.records import MountRecord
 from credgate.adapters.storage.sql_store import SqlTx
-from credgate.errors import InvalidRequest, NotFound
+from credgate.errors import Conflict, InvalidRequest, NotFound
 from credgate.service import schemas as s
 from credgate.service.broker import Action, Broker, Caller, Outcome, RequestContext
 
@@ -38,7 +38,7 @@ def split_mount(tx: SqlTx, namespace: str, path: str) -> tuple[MountRecord, str,
 
 def _version_param(query: Mapping[str, str]) -> int:
     raw = query.get("version", "0")
-    if not raw.isdigit() or len(raw) > 9:
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 9:
         raise InvalidRequest("version must be a non-negative integer")
     return int(raw)
 
@@ -64,9 +64,7 @@ class SecretsService:
         def handler(tx: SqlTx, caller: Caller) -> Outcome:
             for existing in tx.list_mounts(caller.namespace):
                 if (clean + "/").startswith(existing.path) or existing.path.startswith(clean + "/"):
-                    raise InvalidRequest(
-                        f"mount {clean!r} overlaps the existing mount {existing.path!r}"
-                    )
+                    raise Conflict(f"mount {clean!r} overlaps the existing mount {existing.path!r}")
             tx.create_mount(
                 MountRecord(
                     caller.namespace,

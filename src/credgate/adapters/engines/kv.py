@@ -87,13 +87,16 @@ def validate_custom_metadata(meta: Any) -> dict[str, str]:
     return out
 
 
+MAX_VERSION = 2**31 - 1
+
+
 def validate_versions(raw: Any) -> list[int]:
     if not isinstance(raw, list) or not raw:
         raise InvalidRequest("versions must be a non-empty list of version numbers")
     out = []
     for item in raw:
-        if isinstance(item, bool) or not isinstance(item, int) or item < 1:
-            raise InvalidRequest("versions must be positive integers")
+        if isinstance(item, bool) or not isinstance(item, int) or not 1 <= item <= MAX_VERSION:
+            raise InvalidRequest(f"versions must be integers from 1 to {MAX_VERSION}")
         out.append(item)
     return out
 

@@ -98,13 +98,45 @@ async def _read_json(request: Request, limit: int) -> Any:
     raw = b"".join(chunks)
     if not raw.strip():
         return None
+    return parse_strict_json(raw)
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if value in (float("inf"), float("-inf")):
+        raise ValueError("number out of range")
+    return value
+
+
+def _check_text(node: Any) -> None:
+    """Refuse strings that are not valid Unicode text (lone surrogates from escapes)."""
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            item.encode("utf-8")
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+
+
+def parse_strict_json(raw: bytes) -> Any:
+    """JSON as RFC 8259 means it: UTF-8, finite numbers, valid strings; anything else is a 400."""
     try:
-        return json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+        value = json.loads(raw, parse_constant=_no_constant, parse_float=_finite_float)
+        _check_text(value)
+    except (UnicodeError, ValueError, RecursionError):
         raise InvalidRequest(
-            "the request body is not valid JSON",
+            "the request body is not valid JSON (UTF-8 text, finite numbers, no lone surrogates)",
             hint="send a JSON object with Content-Type: application/json",
         ) from None
+    return value
 
 
 def _operation(method: str, query: dict[str, str]) -> str:

@@ -37,6 +37,47 @@ KV_OPS = {
 }
 
 
+_NAME = "[a-z0-9][a-z0-9_.-]{0,127}"
+_SEGMENT = "[a-z0-9][a-z0-9_-]{0,62}"
+PARAM_PATTERNS: dict[str, dict[str, Any]] = {
+    "name": {"pattern": f"^{_NAME}$"},
+    "accessor": {"pattern": f"^{_NAME}$"},
+    "path": {"pattern": f"^{_SEGMENT}(/{_SEGMENT})*/?$"},
+    "session_id": {"maxLength": 128},
+}
+HEADER_PARAMS: list[dict[str, Any]] = [
+    {
+        "name": name,
+        "in": "header",
+        "required": False,
+        "description": description,
+        "schema": {"type": "string"},
+    }
+    for name, description in (
+        ("X-Credgate-Namespace", "Act in this namespace, relative to the token's."),
+        ("X-Credgate-Session", "The agent's session id (at most 128 printable characters)."),
+        ("traceparent", "W3C Trace Context."),
+        ("X-Credgate-Reasoning", "Agent-supplied reasoning for the audit trail."),
+    )
+]
+KV_QUERY_PARAMS: dict[str, list[dict[str, Any]]] = {
+    "get": [
+        {
+            "name": "version",
+            "in": "query",
+            "required": False,
+            "schema": {"type": "string", "pattern": "^[0-9]{1,9}$"},
+        },
+        {
+            "name": "list",
+            "in": "query",
+            "required": False,
+            "schema": {"type": "string", "enum": ["true"]},
+        },
+    ]
+}
+
+
 def _error_responses() -> dict[str, Any]:
     ref = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
     return {
@@ -66,15 +107,20 @@ def openapi_document() -> dict[str, Any]:
     for route in ROUTES:
         template = "/v1/" + re.sub(r"\{(\w+):path\}", r"{\1}", route.pattern)
         method = "get" if route.method == "LIST" else route.method.lower()
-        params = [
+        params: list[dict[str, Any]] = [
             {
                 "name": name,
                 "in": "path",
                 "required": True,
-                "schema": {"type": "string", "minLength": 1, "pattern": "^[a-z0-9][a-z0-9_.-]*$"},
+                "schema": {
+                    "type": "string",
+                    "minLength": 1,
+                    **PARAM_PATTERNS["path" if is_path else name],
+                },
             }
-            for name in re.findall(r"\{(\w+)(?::path)?\}", route.pattern)
+            for name, is_path in re.findall(r"\{(\w+)(:path)?\}", route.pattern)
         ]
+        params.extend(HEADER_PARAMS)
         if route.method == "LIST":
             params.append(
                 {
@@ -110,7 +156,7 @@ def openapi_document() -> dict[str, Any]:
                 schemas[def_name] = definition
             schemas[name] = schema
             op["requestBody"] = {
-                "required": True,
+                "required": bool(schema.get("required")),
                 "content": {
                     "application/json": {"schema": {"$ref": f"#/components/schemas/{name}"}}
                 },
@@ -127,7 +173,7 @@ def openapi_document() -> dict[str, Any]:
             "summary": summary,
             "tags": ["kv"],
             "operationId": f"kv_{verb}",
-            "parameters": [kv_param],
+            "parameters": [kv_param, *HEADER_PARAMS, *KV_QUERY_PARAMS.get(verb, [])],
             "security": [{"token": []}],
             "responses": {
                 "200": {"description": "OK"},

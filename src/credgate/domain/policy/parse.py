@@ -135,6 +135,11 @@ def parse_policy(
     except PolicyParseError as exc:
         exc.source = source
         raise
+    except RecursionError:
+        # OpenBao's Go parser has no such limit, but nothing legitimate nests this deep.
+        raise PolicyParseError(
+            "the policy nests too deeply", source=source, hint="flatten nested lists and objects"
+        ) from None
 
 
 def _decode_base64(text: str) -> str | None:
