@@ -122,6 +122,44 @@ class GuardrailDenied(Denied):
     default_hint = "an operator can read it; agents may only use it through credgate, if allowed"
 
 
+class OutputBlocked(Denied):
+    """The output filter found a credential in text on its way out, in block mode: nothing of
+    that text is returned. The message names the finding types, never a value."""
+
+    code = "output_blocked"
+    default_hint = "the output contained a credential; use brokered access instead of revealing it"
+
+
+class Pending(Error):
+    """Not refused, not served yet: a human must act first. HTTP 202 with a ``pending`` object."""
+
+    status = 202
+    exit_code = 7
+
+    def __init__(
+        self, message: str, *, pending: dict[str, object], hint: str | None = None
+    ) -> None:
+        super().__init__(message, hint=hint)
+        self.pending = pending
+
+
+class ApprovalRequired(Pending):
+    """A confirm-level request: served once an operator approves this exact request."""
+
+    code = "approval_required"
+    default_hint = (
+        "wait for the approval (GET its link with ?wait=30s), then send the same request "
+        "again with the header X-Credgate-Approval"
+    )
+
+
+class SuggestionRecorded(Pending):
+    """A suggest-level request: recorded for a human to carry out; no value is ever returned."""
+
+    code = "suggestion_recorded"
+    default_hint = "a human can carry out the suggestion; agents never receive this value"
+
+
 class NotFound(Error):
     code = "not_found"
     status = 404

@@ -23,7 +23,9 @@ from credgate.adapters.crypto.master_key import (
 )
 from credgate.adapters.crypto.sql_keyring import SqlKeyringStore
 from credgate.adapters.engines.kv import KVEngine
+from credgate.adapters.notify.dispatcher import Dispatcher
 from credgate.adapters.storage.engine import create_engine
+from credgate.adapters.storage.governance_store import GovernanceStore
 from credgate.adapters.storage.migrations import upgrade
 from credgate.adapters.storage.records import MountRecord, PrincipalRecord
 from credgate.adapters.storage.sql_store import SqlStore
@@ -33,14 +35,18 @@ from credgate.errors import ConfigError
 from credgate.service.audit import AuditBroker
 from credgate.service.audit_trail import AuditTrailService
 from credgate.service.broker import Broker
+from credgate.service.governance import GovernanceService
 from credgate.service.identity import IdentityService
 from credgate.service.metrics import Metrics
+from credgate.service.notifications import WebhookService
 from credgate.service.policies import PolicyService
+from credgate.service.risk_gate import RiskGate
 from credgate.service.secrets import SecretsService
 from credgate.service.settings import Settings
 
 TOKEN_KEY_NAME = "token-hmac"  # noqa: S105 - the name of a key in the key ring, not a secret
 AUDIT_KEY_NAME = "audit-hmac"
+APPROVAL_KEY_NAME = "approval-hmac"
 
 
 @dataclass
@@ -56,11 +62,15 @@ class Credgate:
     policies: PolicyService
     secrets: SecretsService
     audit_trail: AuditTrailService
+    governance: GovernanceService
+    dispatcher: Dispatcher
     metrics: Metrics
     clock: Clock
     sinks: list[AuditSink] = field(default_factory=list)
 
     def close(self) -> None:
+        self.governance.close()
+        self.dispatcher.stop()
         self.audit.close()
         self.store.engine.dispose()
 
@@ -108,6 +118,8 @@ def build(
         context_max_bytes=settings.context_max_bytes,
     )
     metrics = Metrics()
+    dispatcher = Dispatcher(engine, barrier, clock)
+    governance = GovernanceStore()
     broker = Broker(
         store,
         audit,
@@ -115,6 +127,8 @@ def build(
         token_key=barrier.named_key(TOKEN_KEY_NAME),
         metrics=metrics,
         context_max_bytes=settings.context_max_bytes,
+        risk_gate=RiskGate(governance, fingerprint_key=barrier.named_key(APPROVAL_KEY_NAME)),
+        notifier=dispatcher,
     )
     return Credgate(
         settings=settings,
@@ -128,6 +142,10 @@ def build(
         policies=PolicyService(broker),
         secrets=SecretsService(broker, KVEngine(barrier)),
         audit_trail=AuditTrailService(broker, audit, sinks),
+        governance=GovernanceService(
+            broker, governance, WebhookService(barrier, clock), dispatcher
+        ),
+        dispatcher=dispatcher,
         metrics=metrics,
         clock=clock,
         sinks=sinks,

@@ -22,23 +22,56 @@ import os
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
+
+import sqlalchemy as sa
 
 from credgate.adapters.storage.records import PrincipalRecord
 from credgate.adapters.storage.sql_store import SqlStore, SqlTx
 from credgate.clock import Clock
 from credgate.domain.audit.event import AuditEvent, bound_context, hmac_mapping
 from credgate.domain.namespaces import resolve_request_namespace
+from credgate.domain.notifications import Notification
 from credgate.domain.paths import normalise_request_path
 from credgate.domain.policy import ACL, Grant, parse_policy
+from credgate.domain.risk import Verdict
 from credgate.domain.tokens import TokenEntry, authenticate_token, hash_token
 from credgate.domain.tracecontext import TraceContext, parse_or_start
-from credgate.errors import AuditUnavailable, Denied, Error, InvalidToken
+from credgate.errors import (
+    ApprovalRequired,
+    AuditUnavailable,
+    Denied,
+    Error,
+    InvalidToken,
+    SuggestionRecorded,
+)
 from credgate.service.audit import AuditBroker
 from credgate.service.builtin_policies import DEFAULT_POLICY, DEFAULT_POLICY_TEXT, ROOT_POLICY
 from credgate.service.metrics import Metrics
+from credgate.service.risk_gate import RiskGate, RiskOutcome, RiskTarget
 
 log = logging.getLogger("credgate.broker")
+
+
+class Notifier(Protocol):
+    """Where notifications go (the webhook dispatcher); never blocks a request."""
+
+    def new_notification(
+        self, kind: str, namespace: str, subject: dict[str, object]
+    ) -> Notification: ...
+
+    def enqueue(
+        self, notification: Notification, *, conn: sa.Connection | None = None
+    ) -> list[str]: ...
+
+    def wake(self) -> None: ...
+
+
+def _result_of(error: Error) -> str:
+    if error.status == 202:
+        return "pending"
+    return "denied" if error.status in (401, 403) else "error"
+
 
 WRITE_OPERATIONS = frozenset({"create", "update", "delete", "patch", "create_or_update"})
 
@@ -53,6 +86,7 @@ class RequestContext:
     traceparent: str | None = None
     agent_context: Mapping[str, Any] = field(default_factory=dict)
     remote_addr: str | None = None
+    approval_id: str | None = None  # an approval the agent presents for this exact request
 
     def __repr__(self) -> str:
         return f"RequestContext(session_id={self.session_id!r}, remote_addr={self.remote_addr!r})"
@@ -70,6 +104,9 @@ class Action:
     sudo: bool = False
     exists: Callable[[SqlTx, str], bool] | None = None  # (tx, namespace) -> exists?
     prepare: Callable[[str], None] | None = None  # (namespace) -> None, outside transactions
+    # (tx, namespace) -> what the request touches, for the risk and autonomy stage; None: not gated
+    risk: Callable[[SqlTx, str], RiskTarget | None] | None = None
+    version: int | None = None
 
 
 @dataclass(frozen=True)
@@ -118,6 +155,7 @@ class _Admission:
     namespace: str | None = None
     operation: str | None = None
     caller: Caller | None = None
+    risk: RiskOutcome | None = None
 
 
 class _ACLCache:
@@ -152,6 +190,8 @@ class Broker:
         metrics: Metrics | None = None,
         context_max_bytes: int = 8192,
         randbytes: Callable[[int], bytes] = os.urandom,
+        risk_gate: RiskGate | None = None,
+        notifier: Notifier | None = None,
     ) -> None:
         self.store = store
         self.audit = audit
@@ -160,6 +200,8 @@ class Broker:
         self.metrics = metrics or Metrics()
         self.context_max_bytes = context_max_bytes
         self.randbytes = randbytes
+        self.risk_gate = risk_gate
+        self.notifier = notifier
         self._acls = _ACLCache()
 
     # -- stages -----------------------------------------------------------------------------
@@ -218,6 +260,27 @@ class Broker:
         grant = acl.authorize(
             operation, path, namespace=namespace, data=action.data, sudo_required=action.sudo
         )
+        if (
+            self.risk_gate is not None
+            and action.risk is not None
+            and entry.principal_kind == "agent"
+        ):
+            target = action.risk(tx, namespace)
+            if target is not None:
+                adm.risk = self.risk_gate.evaluate(
+                    tx,
+                    entry=entry,
+                    principal=principal,
+                    namespace=namespace,
+                    path=path,
+                    sent_operation=action.operation,
+                    operation=operation,
+                    target=target,
+                    params=action.data,
+                    session_id=ctx.session_id,
+                    approval_id=ctx.approval_id,
+                    now=self.clock.now(),
+                )
         adm.caller = Caller(
             entry, principal, namespace, grant, is_root, trace, ctx.session_id, request_id
         )
@@ -240,21 +303,32 @@ class Broker:
                 finally:
                     self._audit(ctx, action, adm, trace, request_id, "request", None, None, started)
                     requested = True
+            risk = adm.risk
+            if risk is not None and not risk.verdict.serves and risk.redeemed is None:
+                self._hold(caller, risk)  # raises ApprovalRequired / SuggestionRecorded
             # Work that must not happen inside the write transaction (creating a data key).
             if action.prepare is not None:
                 action.prepare(caller.namespace)
             # Phase 2: execute in one transaction; a limited token spends one use in it.
             limited = caller.token.num_uses > 0
-            with self.store.transaction(write=write or limited) as tx:
+            redeeming = risk is not None and risk.redeemed is not None
+            with self.store.transaction(write=write or limited or redeeming) as tx:
                 if limited and not tx.consume_token_use(caller.token.accessor):
                     raise InvalidToken()
+                if risk is not None and self.risk_gate is not None:
+                    self.risk_gate.consume(tx, risk)
                 outcome = handler(tx, caller)
+            if risk is not None:
+                if isinstance(outcome.body, dict):
+                    outcome.body["credgate"] = risk.to_dict()
+                if risk.verdict is Verdict.ALLOW_AND_NOTIFY:
+                    self._notify("notify.action", caller, action, risk)
         except AuditUnavailable:
             self.metrics.audit_failure()
             self.metrics.observe(action.name, "audit_unavailable", self.clock.monotonic() - started)
             raise
         except Error as exc:
-            result = "denied" if exc.status in (401, 403) else "error"
+            result = _result_of(exc)
             if not requested:
                 self._audit(ctx, action, adm, trace, request_id, "request", None, None, started)
             self._audit(ctx, action, adm, trace, request_id, "response", None, exc, started)
@@ -263,6 +337,77 @@ class Broker:
         self._audit(ctx, action, adm, trace, request_id, "response", outcome, None, started)
         self.metrics.observe(action.name, "ok", self.clock.monotonic() - started)
         return outcome
+
+    def _hold(self, caller: Caller, risk: RiskOutcome) -> None:
+        """Record the approval request (level 1) or suggestion (level 0), then raise it."""
+        assert self.risk_gate is not None  # noqa: S101 - only reached when the gate decided
+        now = self.clock.now()
+        with self.store.transaction(write=True) as tx:
+            kind, approval = self.risk_gate.record(tx, risk, now=now, randbytes=self.randbytes)
+            if kind == "approval" and self.notifier is not None:
+                note = self._notification(
+                    "approval.requested",
+                    caller,
+                    approval.request.path,
+                    risk,
+                    approval_id=approval.id,
+                    approval_link=f"/v1/sys/approvals/{approval.id}",
+                )
+                self.notifier.enqueue(note, conn=tx.conn)
+        if self.notifier is not None:
+            self.notifier.wake()
+        pending = {
+            "id": approval.id,
+            "kind": kind,
+            "status": "pending",
+            "link": f"/v1/sys/approvals/{approval.id}",
+            "expires_at": approval.expires_at,
+            "required_approvals": approval.required_approvals,
+            **risk.to_dict(),
+        }
+        if kind == "approval":
+            raise ApprovalRequired(
+                f"this request needs an operator's approval ({approval.id})", pending=pending
+            )
+        raise SuggestionRecorded(
+            f"recorded as suggestion {approval.id}: {risk.assessment.level.label} risk, "
+            "agents never receive this value",
+            pending=pending,
+        )
+
+    def _notification(
+        self, kind: str, caller: Caller, path: str, risk: RiskOutcome, **extra: object
+    ) -> Notification:
+        assert self.notifier is not None  # noqa: S101 - callers check
+        principal = caller.principal
+        return self.notifier.new_notification(
+            kind,
+            caller.namespace,
+            {
+                "agent_id": caller.principal_id or "",
+                "agent_name": principal.name if principal else "",
+                "owner": principal.owner if principal else "",
+                "session_id": caller.session_id or "",
+                "trace_id": caller.trace.trace_id,
+                "request_id": caller.request_id,
+                "path": path,
+                "risk": risk.assessment.level.label,
+                "level": int(risk.decision.level),
+                "reasons": [*risk.assessment.reasons, *risk.decision.reasons][:10],
+                **extra,
+            },
+        )
+
+    def _notify(self, kind: str, caller: Caller, action: Action, risk: RiskOutcome) -> None:
+        """Queue a notification after the request committed; never fails the request."""
+        if self.notifier is None:
+            return
+        try:
+            self.notifier.enqueue(
+                self._notification(kind, caller, action.path, risk, action=action.name)
+            )
+        except Error:
+            log.warning("could not queue a %s notification for request %s", kind, caller.request_id)
 
     def _audit(
         self,
@@ -295,7 +440,9 @@ class Broker:
         elif error is None:
             result = "ok"
         else:
-            result = "denied" if error.status in (401, 403) else "error"
+            result = _result_of(error)
+        if adm.risk is not None:
+            decision["autonomy"] = adm.risk.to_dict()
         params = dict(action.params)
         if outcome is not None:
             params.update(outcome.result_params)

@@ -20,4 +20,12 @@ path "auth/token/revoke-self" {
 path "sys/capabilities-self" {
   capabilities = ["update"]
 }
+# An agent may follow its own approval requests (the service shows each agent only its own)
+# and flag its own session as tainted after reading untrusted text.
+path "sys/approvals/+" {
+  capabilities = ["read"]
+}
+path "sys/sessions/+/taint" {
+  capabilities = ["update"]
+}
 """

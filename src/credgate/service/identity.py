@@ -98,6 +98,7 @@ def principal_info(p: PrincipalRecord) -> dict[str, Any]:
         "description": p.description,
         "status": p.status,
         "policies": list(p.policies),
+        "max_autonomy": p.max_autonomy,
         "created_at": p.created_at,
         "created_by": p.created_by,
         "updated_at": p.updated_at,
@@ -402,6 +403,7 @@ class IdentityService:
                 created_at=now,
                 updated_at=now,
                 created_by=caller.principal_id or caller.token.accessor,
+                max_autonomy=body.max_autonomy if isinstance(body, s.AgentCreate) else 3,
             )
             tx.create_principal(rec)
             return Outcome({"data": principal_info(rec)}, result_params={"principal_id": rec.id})
@@ -442,6 +444,8 @@ class IdentityService:
             fields["description"] = body.description
         if body.policies is not None:
             fields["policies"] = [check_name(p, "policy") for p in body.policies]
+        if body.max_autonomy is not None:
+            fields["max_autonomy"] = body.max_autonomy
 
         def handler(tx: SqlTx, caller: Caller) -> Outcome:
             rec = self._principal(tx, caller, "agent", clean)

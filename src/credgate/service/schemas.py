@@ -31,6 +31,9 @@ class NamespaceCreate(Body):
 
 
 class AgentCreate(Body):
+    max_autonomy: int = Field(
+        default=3, ge=0, le=3, description="The highest autonomy level the agent may get (0-3)."
+    )
     owner: str = Field(
         min_length=1,
         max_length=256,
@@ -41,6 +44,7 @@ class AgentCreate(Body):
 
 
 class AgentUpdate(Body):
+    max_autonomy: int | None = Field(default=None, ge=0, le=3)
     owner: str | None = Field(default=None, min_length=1, max_length=256)
     description: str | None = Field(default=None, max_length=1024)
     policies: list[Name] | None = Field(default=None, max_length=64)
@@ -112,6 +116,32 @@ class KVMetadataWrite(Body):
 
 class KVRollback(Body):
     version: int = Field(ge=1, le=MAX_VERSION)
+
+
+class ApprovalDecision(Body):
+    reason: str = Field(default="", max_length=1000)
+
+
+class SessionTaint(Body):
+    reason: str = Field(min_length=1, max_length=500)
+    source: str = Field(
+        default="api", max_length=64, description="Who flagged it: api, inspector, ..."
+    )
+
+
+class RiskConfigWrite(Body):
+    config: str = Field(
+        min_length=1, max_length=65_536, description="HCL or JSON risk configuration."
+    )
+
+
+class WebhookCreate(Body):
+    url: str = Field(min_length=8, max_length=2048)
+    format: Literal["json", "slack"] = "json"
+    events: list[str] | None = Field(default=None, max_length=32)
+    include_children: bool = False
+    secret: str | None = Field(default=None, min_length=16, max_length=256)
+    description: str = Field(default="", max_length=1024)
 
 
 class AuditHash(Body):

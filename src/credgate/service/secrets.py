@@ -17,6 +17,7 @@ from credgate.adapters.storage.sql_store import SqlTx
 from credgate.errors import Conflict, InvalidRequest, NotFound
 from credgate.service import schemas as s
 from credgate.service.broker import Action, Broker, Caller, Outcome, RequestContext
+from credgate.service.risk_gate import RiskTarget
 
 KV_SECTIONS = ("data", "metadata", "delete", "undelete", "destroy", "rollback")
 _UNSUPPORTED = "this operation is not supported on this path"
@@ -150,6 +151,22 @@ class SecretsService:
             mount, sect, key = split_mount(tx, caller.namespace, path)
             return self._dispatch(tx, caller, operation, mount.path, sect, key, body, query)
 
+        def risk(tx: SqlTx, namespace: str) -> RiskTarget | None:
+            if operation == "list":
+                return None  # names only, no value and no change
+            try:
+                mount, sect, key = split_mount(tx, namespace, path)
+            except NotFound:
+                return None
+            if sect not in KV_SECTIONS or not key:
+                return None
+            meta = tx.get_kv_metadata(namespace, mount.path, key)
+            return RiskTarget(
+                metadata=dict(meta.custom_metadata) if meta is not None else {},
+                reveals=sect == "data" and operation == "read",
+                version=_version_param(query) or None if sect == "data" else None,
+            )
+
         writes = operation in ("create_or_update", "create", "update", "patch")
         action = Action(
             name,
@@ -159,6 +176,7 @@ class SecretsService:
             data=data,
             exists=exists,
             prepare=self.kv.prepare_write if writes else None,
+            risk=risk,
         )
         return self.broker.run(ctx, action, handler)
 

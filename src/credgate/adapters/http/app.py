@@ -11,8 +11,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
+from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import unquote
 
@@ -26,7 +28,7 @@ from credgate import __version__
 from credgate.adapters.http import routes
 from credgate.adapters.http.openapi import openapi_document
 from credgate.domain.paths import normalise_request_path
-from credgate.errors import Error, InvalidRequest, NotFound, PayloadTooLarge
+from credgate.errors import Error, InvalidRequest, NotFound, PayloadTooLarge, Pending
 from credgate.service.app import Credgate
 from credgate.service.broker import Outcome, RequestContext
 
@@ -48,8 +50,11 @@ class MethodNotAllowed(InvalidRequest):
 
 
 def error_response(exc: Error) -> JSONResponse:
+    body: dict[str, Any] = {"error": exc.to_dict(), "errors": [exc.message]}
+    if isinstance(exc, Pending):
+        body["pending"] = exc.pending
     return JSONResponse(
-        {"error": exc.to_dict(), "errors": [exc.message]},
+        body,
         status_code=exc.status,
         headers={"Cache-Control": "no-store"},
     )
@@ -78,6 +83,7 @@ def _context(request: Request) -> RequestContext:
         traceparent=h.get("traceparent"),
         agent_context=agent_context,
         remote_addr=request.client.host if request.client else None,
+        approval_id=h.get("x-credgate-approval") or None,
     )
 
 
@@ -234,6 +240,16 @@ def create_app(cg: Credgate) -> Starlette:
             MethodNotAllowed(f"{request.method} is not allowed on {request.url.path}")
         )
 
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        # The webhook sender runs only while serving, never in one-shot CLI commands.
+        cg.dispatcher.start()
+        try:
+            yield
+        finally:
+            cg.governance.close()
+            cg.dispatcher.stop()
+
     app = Starlette(
         routes=[
             StarletteRoute("/v1/sys/health", health, methods=["GET", "HEAD"]),
@@ -242,6 +258,7 @@ def create_app(cg: Credgate) -> Starlette:
             StarletteRoute("/v1/{path:path}", v1, methods=METHODS),
         ],
         exception_handlers={404: not_found, 405: bad_method},
+        lifespan=lifespan,
     )
     app.state.credgate = cg
     return app

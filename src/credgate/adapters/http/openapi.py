@@ -115,7 +115,7 @@ def openapi_document() -> dict[str, Any]:
                 "schema": {
                     "type": "string",
                     "minLength": 1,
-                    **PARAM_PATTERNS["path" if is_path else name],
+                    **PARAM_PATTERNS.get("path" if is_path else name, {"maxLength": 128}),
                 },
             }
             for name, is_path in re.findall(r"\{(\w+)(:path)?\}", route.pattern)

@@ -340,6 +340,163 @@ def _routes() -> list[Route]:
     ) -> Outcome:
         return app.audit_trail.hash(ctx, _b(s.AuditHash, body))
 
+    # -- approvals, sessions, risk configuration, webhooks
+    @add(
+        "LIST",
+        "sys/approvals",
+        "Approval requests and suggestions (agents see their own).",
+        tag="approvals",
+        query=("status", "kind"),
+    )
+    def _ap_list(
+        app: Credgate, ctx: RequestContext, p: Mapping[str, str], body: Any, q: Mapping[str, str]
+    ) -> Outcome:
+        return app.governance.list_approvals(ctx, q)
+
+    @add(
+        "GET",
+        "sys/approvals/{approval_id}",
+        "One approval; ?wait=30s holds until it is decided.",
+        tag="approvals",
+        query=("wait",),
+    )
+    def _ap_read(
+        app: Credgate, ctx: RequestContext, p: Mapping[str, str], body: Any, q: Mapping[str, str]
+    ) -> Outcome:
+        return app.governance.read_approval(ctx, p["approval_id"], q)
+
+    @add(
+        "POST",
+        "sys/approvals/{approval_id}/approve",
+        "Approve (operators only; never the requester).",
+        s.ApprovalDecision,
+        tag="approvals",
+    )
+    def _ap_approve(
+        app: Credgate, ctx: RequestContext, p: Mapping[str, str], body: Any, q: Mapping[str, str]
+    ) -> Outcome:
+        return app.governance.decide(
+            ctx, p["approval_id"], _b(s.ApprovalDecision, body), grant=True
+        )
+
+    @add(
+        "POST",
+        "sys/approvals/{approval_id}/deny",
+        "Deny, with a reason.",
+        s.ApprovalDecision,
+        tag="approvals",
+    )
+    def _ap_deny(
+        app: Credgate, ctx: RequestContext, p: Mapping[str, str], body: Any, q: Mapping[str, str]
+    ) -> Outcome:
+        return app.governance.decide(
+            ctx, p["approval_id"], _b(s.ApprovalDecision, body), grant=False
+        )
+
+    @add(
+        "POST",
+        "sys/sessions/{session_id}/taint",
+        "Mark a session tainted: its autonomy drops one level.",
+        s.SessionTaint,
+        tag="approvals",
+    )
+    def _se_taint(
+        app: Credgate, ctx: RequestContext, p: Mapping[str, str], body: Any, q: Mapping[str, str]
+    ) -> Outcome:
+        return app.governance.taint(ctx, p["session_id"], _b(s.SessionTaint, body))
+
+    @add(
+        "GET",
+        "sys/sessions/{session_id}",
+        "Whether a session is tainted, and why.",
+        tag="approvals",
+    )
+    def _se_read(
+        app: Credgate, ctx: RequestContext, p: Mapping[str, str], body: Any, q: Mapping[str, str]
+    ) -> Outcome:
+        return app.governance.read_session(ctx, p["session_id"])
+
+    @add(
+        "PUT",
+        "sys/risk-config",
+        "Set the namespace's risk rules and autonomy table (HCL or JSON).",
+        s.RiskConfigWrite,
+        tag="approvals",
+    )
+    def _rc_write(
+        app: Credgate, ctx: RequestContext, p: Mapping[str, str], body: Any, q: Mapping[str, str]
+    ) -> Outcome:
+        return app.governance.write_risk_config(ctx, _b(s.RiskConfigWrite, body))
+
+    @add(
+        "GET",
+        "sys/risk-config",
+        "The namespace's risk configuration and the effective table.",
+        tag="approvals",
+    )
+    def _rc_read(
+        app: Credgate, ctx: RequestContext, p: Mapping[str, str], body: Any, q: Mapping[str, str]
+    ) -> Outcome:
+        return app.governance.read_risk_config(ctx)
+
+    @add("LIST", "sys/webhooks", "Webhooks of the namespace.", tag="webhooks")
+    def _wh_list(
+        app: Credgate, ctx: RequestContext, p: Mapping[str, str], body: Any, q: Mapping[str, str]
+    ) -> Outcome:
+        return app.governance.list_webhooks(ctx)
+
+    @add(
+        "POST",
+        "sys/webhooks/{name}",
+        "Register a webhook; the signing secret is shown once.",
+        s.WebhookCreate,
+        tag="webhooks",
+    )
+    def _wh_create(
+        app: Credgate, ctx: RequestContext, p: Mapping[str, str], body: Any, q: Mapping[str, str]
+    ) -> Outcome:
+        return app.governance.create_webhook(ctx, p["name"], _b(s.WebhookCreate, body))
+
+    @add(
+        "GET",
+        "sys/webhooks/{name}",
+        "Read a webhook (URL shown as scheme, host and port).",
+        tag="webhooks",
+    )
+    def _wh_read(
+        app: Credgate, ctx: RequestContext, p: Mapping[str, str], body: Any, q: Mapping[str, str]
+    ) -> Outcome:
+        return app.governance.read_webhook(ctx, p["name"])
+
+    @add("DELETE", "sys/webhooks/{name}", "Delete a webhook.", tag="webhooks")
+    def _wh_delete(
+        app: Credgate, ctx: RequestContext, p: Mapping[str, str], body: Any, q: Mapping[str, str]
+    ) -> Outcome:
+        return app.governance.delete_webhook(ctx, p["name"])
+
+    @add(
+        "GET",
+        "sys/webhook-deliveries",
+        "The delivery log.",
+        tag="webhooks",
+        query=("webhook", "status", "kind", "limit"),
+    )
+    def _wh_deliveries(
+        app: Credgate, ctx: RequestContext, p: Mapping[str, str], body: Any, q: Mapping[str, str]
+    ) -> Outcome:
+        return app.governance.list_deliveries(ctx, q)
+
+    @add(
+        "POST",
+        "sys/webhook-deliveries/{delivery_id}/redeliver",
+        "Queue a delivery again.",
+        tag="webhooks",
+    )
+    def _wh_redeliver(
+        app: Credgate, ctx: RequestContext, p: Mapping[str, str], body: Any, q: Mapping[str, str]
+    ) -> Outcome:
+        return app.governance.redeliver(ctx, p["delivery_id"])
+
     return r
 
 

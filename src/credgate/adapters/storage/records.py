@@ -29,6 +29,7 @@ class PrincipalRecord:
     updated_at: float
     created_by: str | None = None
     meta: Mapping[str, Any] = field(default_factory=dict)
+    max_autonomy: int = 3  # the highest autonomy level this agent may ever get (0-3)
 
 
 @dataclass(frozen=True)

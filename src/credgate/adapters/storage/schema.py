@@ -27,6 +27,7 @@ TABLE_MODULES = (
     "credgate.adapters.audit.sql_sink",
     "credgate.adapters.crypto.sql_keyring",
     "credgate.adapters.notify.tables",
+    "credgate.adapters.storage.governance_tables",
 )
 
 

@@ -138,6 +138,7 @@ class SqlTx:
                 description=rec.description,
                 status=rec.status,
                 policies=_json(list(rec.policies)),
+                max_autonomy=rec.max_autonomy,
                 meta=_json(dict(rec.meta)),
                 created_at=rec.created_at,
                 created_by=rec.created_by,
@@ -160,6 +161,7 @@ class SqlTx:
             updated_at=row.updated_at,
             created_by=row.created_by,
             meta=json.loads(row.meta),
+            max_autonomy=row.max_autonomy,
         )
 
     def get_principal(self, principal_id: str) -> PrincipalRecord | None:

@@ -41,6 +41,7 @@ principals = Table(
     Column("description", Text, nullable=False, default=""),
     Column("status", String(16), nullable=False, default="active"),
     Column("policies", Text, nullable=False, default="[]"),  # JSON list of policy names
+    Column("max_autonomy", Integer, nullable=False, default=3, server_default="3"),
     Column("meta", Text, nullable=False, default="{}"),
     Column("created_at", Float, nullable=False),
     Column("created_by", String(64), nullable=True),

@@ -1,0 +1,280 @@
+"""Data access for risk and autonomy records, inside a request's transaction (:class:`SqlTx`).
+
+Status transitions are compare-and-set (``UPDATE ... WHERE status = :old``): two concurrent
+redemptions of one approval cannot both win.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
+
+from credgate.adapters.storage import codec
+from credgate.adapters.storage import governance_tables as g
+from credgate.adapters.storage.sql_store import SqlTx
+from credgate.domain.approvals import Approval
+from credgate.domain.elevations import Elevation, ElevationProfile
+from credgate.domain.grant_proposals import GrantProposal
+from credgate.errors import Conflict
+
+T = TypeVar("T")
+
+
+class GovernanceStore:
+    """Stateless: every method takes the transaction it works in."""
+
+    # -- namespace risk configuration --------------------------------------------------------
+    @staticmethod
+    def risk_config(tx: SqlTx, namespace: str) -> str:
+        row = tx.conn.execute(
+            sa.select(g.namespace_settings.c.risk_config).where(
+                g.namespace_settings.c.namespace == namespace
+            )
+        ).first()
+        return row.risk_config if row is not None else ""
+
+    @staticmethod
+    def put_risk_config(tx: SqlTx, namespace: str, text: str, now: float, by: str | None) -> None:
+        t = g.namespace_settings
+        done = tx.conn.execute(
+            t.update()
+            .where(t.c.namespace == namespace)
+            .values(risk_config=text, updated_at=now, updated_by=by)
+        )
+        if done.rowcount == 0:
+            tx.conn.execute(
+                t.insert().values(
+                    namespace=namespace, risk_config=text, updated_at=now, updated_by=by
+                )
+            )
+
+    # -- sessions ---------------------------------------------------------------------------
+    @staticmethod
+    def session(tx: SqlTx, namespace: str, session_id: str) -> tuple[bool, list[dict[str, Any]]]:
+        row = tx.conn.execute(
+            sa.select(g.sessions.c.tainted, g.sessions.c.reasons).where(
+                g.sessions.c.namespace == namespace, g.sessions.c.session_id == session_id
+            )
+        ).first()
+        if row is None:
+            return False, []
+        return bool(row.tainted), list(json.loads(row.reasons))
+
+    @classmethod
+    def taint(
+        cls,
+        tx: SqlTx,
+        namespace: str,
+        session_id: str,
+        *,
+        principal_id: str | None,
+        reason: dict[str, Any],
+        now: float,
+    ) -> list[dict[str, Any]]:
+        exists = tx.conn.execute(
+            sa.select(g.sessions.c.session_id).where(
+                g.sessions.c.namespace == namespace, g.sessions.c.session_id == session_id
+            )
+        ).first()
+        _, reasons = cls.session(tx, namespace, session_id)
+        reasons = [*reasons, reason][-20:]
+        values = {"tainted": True, "reasons": json.dumps(reasons), "updated_at": now}
+        if exists is None:
+            tx.conn.execute(
+                g.sessions.insert().values(
+                    namespace=namespace,
+                    session_id=session_id,
+                    principal_id=principal_id,
+                    created_at=now,
+                    **values,
+                )
+            )
+        else:
+            tx.conn.execute(
+                g.sessions.update()
+                .where(g.sessions.c.namespace == namespace, g.sessions.c.session_id == session_id)
+                .values(**values)
+            )
+        return reasons
+
+    # -- approvals and suggestions ----------------------------------------------------------
+    @staticmethod
+    def insert_approval(tx: SqlTx, approval: Approval, *, kind: str) -> None:
+        tx.conn.execute(
+            g.approvals.insert().values(
+                id=approval.id,
+                kind=kind,
+                namespace=approval.request.namespace,
+                principal_id=approval.request.principal_id,
+                status=approval.status.value,
+                path=approval.request.path,
+                created_at=approval.created_at,
+                expires_at=approval.expires_at,
+                record=codec.dumps(approval),
+            )
+        )
+
+    @staticmethod
+    def approval(tx: SqlTx, approval_id: str) -> tuple[str, Approval] | None:
+        row = tx.conn.execute(
+            sa.select(g.approvals.c.kind, g.approvals.c.record).where(
+                g.approvals.c.id == approval_id
+            )
+        ).first()
+        return None if row is None else (row.kind, codec.loads(Approval, row.record))
+
+    @staticmethod
+    def approvals(
+        tx: SqlTx,
+        namespace: str,
+        *,
+        principal_id: str | None = None,
+        status: str | None = None,
+        kind: str | None = None,
+        limit: int = 200,
+    ) -> list[tuple[str, Approval]]:
+        t = g.approvals
+        query = sa.select(t.c.kind, t.c.record).where(t.c.namespace == namespace)
+        if principal_id is not None:
+            query = query.where(t.c.principal_id == principal_id)
+        if status is not None:
+            query = query.where(t.c.status == status)
+        if kind is not None:
+            query = query.where(t.c.kind == kind)
+        rows = tx.conn.execute(query.order_by(t.c.created_at.desc()).limit(limit))
+        return [(r.kind, codec.loads(Approval, r.record)) for r in rows]
+
+    @staticmethod
+    def update_approval(tx: SqlTx, old_status: str, approval: Approval) -> None:
+        """Persist a transition; Conflict when someone else changed it first."""
+        t = g.approvals
+        done = tx.conn.execute(
+            t.update()
+            .where(t.c.id == approval.id, t.c.status == old_status)
+            .values(status=approval.status.value, record=codec.dumps(approval))
+        )
+        if done.rowcount != 1:
+            raise Conflict(
+                f"approval {approval.id} changed meanwhile", hint="read it again and retry"
+            )
+
+    # -- elevation profiles, elevations, proposals ------------------------------------------
+    @staticmethod
+    def put_profile(tx: SqlTx, namespace: str, profile: ElevationProfile, now: float) -> None:
+        t = g.elevation_profiles
+        tx.conn.execute(t.delete().where(t.c.namespace == namespace, t.c.name == profile.name))
+        tx.conn.execute(
+            t.insert().values(
+                namespace=namespace, name=profile.name, record=codec.dumps(profile), updated_at=now
+            )
+        )
+
+    @staticmethod
+    def profile(tx: SqlTx, namespace: str, name: str) -> ElevationProfile | None:
+        t = g.elevation_profiles
+        row = tx.conn.execute(
+            sa.select(t.c.record).where(t.c.namespace == namespace, t.c.name == name)
+        ).first()
+        return None if row is None else codec.loads(ElevationProfile, row.record)
+
+    @staticmethod
+    def profiles(tx: SqlTx, namespace: str) -> list[ElevationProfile]:
+        t = g.elevation_profiles
+        rows = tx.conn.execute(
+            sa.select(t.c.record).where(t.c.namespace == namespace).order_by(t.c.name)
+        )
+        return [codec.loads(ElevationProfile, r.record) for r in rows]
+
+    @staticmethod
+    def delete_profile(tx: SqlTx, namespace: str, name: str) -> bool:
+        t = g.elevation_profiles
+        return (
+            tx.conn.execute(t.delete().where(t.c.namespace == namespace, t.c.name == name)).rowcount
+            > 0
+        )
+
+    @staticmethod
+    def insert_elevation(tx: SqlTx, e: Elevation) -> None:
+        tx.conn.execute(
+            g.elevations.insert().values(
+                id=e.id,
+                namespace=e.namespace,
+                agent_id=e.agent_id,
+                status=e.status.value,
+                created_at=e.created_at,
+                record=codec.dumps(e),
+            )
+        )
+
+    @staticmethod
+    def elevation(tx: SqlTx, elevation_id: str) -> Elevation | None:
+        row = tx.conn.execute(
+            sa.select(g.elevations.c.record).where(g.elevations.c.id == elevation_id)
+        ).first()
+        return None if row is None else codec.loads(Elevation, row.record)
+
+    @staticmethod
+    def elevations(
+        tx: SqlTx, namespace: str, *, agent_id: str | None = None, limit: int = 200
+    ) -> list[Elevation]:
+        t = g.elevations
+        query = sa.select(t.c.record).where(t.c.namespace == namespace)
+        if agent_id is not None:
+            query = query.where(t.c.agent_id == agent_id)
+        rows = tx.conn.execute(query.order_by(t.c.created_at.desc()).limit(limit))
+        return [codec.loads(Elevation, r.record) for r in rows]
+
+    @staticmethod
+    def update_elevation(tx: SqlTx, old_status: str, e: Elevation) -> None:
+        t = g.elevations
+        done = tx.conn.execute(
+            t.update()
+            .where(t.c.id == e.id, t.c.status == old_status)
+            .values(status=e.status.value, record=codec.dumps(e))
+        )
+        if done.rowcount != 1:
+            raise Conflict(f"elevation {e.id} changed meanwhile", hint="read it again and retry")
+
+    @staticmethod
+    def insert_proposal(tx: SqlTx, p: GrantProposal) -> None:
+        tx.conn.execute(
+            g.proposals.insert().values(
+                id=p.id,
+                namespace=p.namespace,
+                agent_id=p.agent_id,
+                status=p.status.value,
+                created_at=p.created_at,
+                record=codec.dumps(p),
+            )
+        )
+
+    @staticmethod
+    def proposal(tx: SqlTx, proposal_id: str) -> GrantProposal | None:
+        row = tx.conn.execute(
+            sa.select(g.proposals.c.record).where(g.proposals.c.id == proposal_id)
+        ).first()
+        return None if row is None else codec.loads(GrantProposal, row.record)
+
+    @staticmethod
+    def proposals(
+        tx: SqlTx, namespace: str, *, agent_id: str | None = None, limit: int = 200
+    ) -> list[GrantProposal]:
+        t = g.proposals
+        query = sa.select(t.c.record).where(t.c.namespace == namespace)
+        if agent_id is not None:
+            query = query.where(t.c.agent_id == agent_id)
+        rows = tx.conn.execute(query.order_by(t.c.created_at.desc()).limit(limit))
+        return [codec.loads(GrantProposal, r.record) for r in rows]
+
+    @staticmethod
+    def update_proposal(tx: SqlTx, old_status: str, p: GrantProposal) -> None:
+        t = g.proposals
+        done = tx.conn.execute(
+            t.update()
+            .where(t.c.id == p.id, t.c.status == old_status)
+            .values(status=p.status.value, record=codec.dumps(p))
+        )
+        if done.rowcount != 1:
+            raise Conflict(f"proposal {p.id} changed meanwhile", hint="read it again and retry")
