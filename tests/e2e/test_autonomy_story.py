@@ -293,7 +293,7 @@ def test_elevation_expires_by_itself_and_never_reveals_pci(
 
 @pytest.mark.parametrize("case", ["unknown", "expired", "self", "bad-body"])
 def test_bad_approval_input_gets_a_clear_4xx(story: Story, receiver: Receiver, case: str) -> None:
-    """Unknown, expired or self-approved approvals and bad bodies get a 4xx with a code, never a 500."""
+    """Unknown, expired or self-approved approvals and bad bodies get a clear 4xx, never a 500."""
     s = story
     agent = _setup(s, receiver)
     held = s.call("POST", "secret/data/prod/db", agent, {"data": {"value": "x"}})
