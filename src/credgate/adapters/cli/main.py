@@ -59,6 +59,9 @@ def _register() -> None:
     cli.add_command(mounts.mount)
     for command in policy_admin.COMMANDS:
         policy.policy.add_command(command)
+    from credgate.adapters.cli import scan
+
+    cli.add_command(scan.scan)
 
 
 _register()
