@@ -65,7 +65,7 @@ def _documents(text: str) -> Iterator[tuple[int, Any, str]]:
             ) from None
         if not isinstance(item, dict) or not isinstance(item.get("text"), str):
             raise InvalidRequest(
-                f"line {number}: expected an object with a string \"text\"",
+                f'line {number}: expected an object with a string "text"',
                 hint='each line must be {"id": ..., "text": "..."}',
             )
         yield number, item.get("id"), item["text"]
