@@ -22,6 +22,7 @@ Findings never contain the matched text, so the report is safe to store or share
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -33,14 +34,13 @@ from credgate.guard.output_filter import OutputFilter, blocked_error
 
 
 def _read_stdin() -> str:
-    data = click.get_binary_stream("stdin").read()
+    data: bytes = sys.stdin.buffer.read()
     return data.decode("utf-8", "surrogateescape")
 
 
 def _write(text: str) -> None:
-    stdout = click.get_binary_stream("stdout")
-    stdout.write(text.encode("utf-8", "surrogateescape"))
-    stdout.flush()
+    sys.stdout.buffer.write(text.encode("utf-8", "surrogateescape"))
+    sys.stdout.buffer.flush()
 
 
 def _findings_json(findings: list[Finding]) -> list[dict[str, int | str]]:
