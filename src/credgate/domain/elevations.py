@@ -10,6 +10,7 @@ API::
     deny_elevation(elevation, approver_id, approver_kind, now, reason) -> Elevation
     activate_elevation(elevation, agent_id, token_accessor, parent_remaining, now) -> Elevation
     revoke_elevation(elevation, by, now, reason="") -> Elevation
+    expire_elevation(elevation, now) -> Elevation     record an end that already happened
     child_token_ttl(duration, parent_remaining) -> float
     elevated_policies(parent_policies, elevation) -> tuple[str, ...]
     Elevation.status_at(now), .to_dict(now);  ElevationStatus
@@ -57,6 +58,7 @@ __all__ = [
     "child_token_ttl",
     "deny_elevation",
     "elevated_policies",
+    "expire_elevation",
     "request_elevation",
     "revoke_elevation",
 ]
@@ -384,3 +386,31 @@ def revoke_elevation(elevation: Elevation, by: str, now: float, reason: str = ""
 def elevated_policies(parent_policies: tuple[str, ...], elevation: Elevation) -> tuple[str, ...]:
     """The child token's policies: the parent's, then the profile's not already there."""
     return (*parent_policies, *(p for p in elevation.policies if p not in parent_policies))
+
+
+def expire_elevation(elevation: Elevation, now: float) -> Elevation:
+    """Record that ``elevation`` ran out: its stored status becomes ``expired``.
+
+    Nothing has to happen for an elevation to end (its token expires, and :meth:`status_at`
+    already answers ``expired``); this only writes the end down, as of the deadline that
+    passed, for listings and the ``elevation.expired`` notification. :class:`Conflict` if it
+    has not run out, or its end is already recorded.
+    """
+    if (
+        elevation.status is ElevationStatus.EXPIRED
+        or elevation.status_at(now) is not ElevationStatus.EXPIRED
+    ):
+        raise _error(
+            Conflict,
+            f"elevation {elevation.id} has not run out unrecorded",
+            f"elevation_{elevation.status_at(now).value}",
+        )
+    active = elevation.status is ElevationStatus.ACTIVE
+    deadline = elevation.expires_at if active else elevation.request_expires_at
+    return replace(
+        elevation,
+        status=ElevationStatus.EXPIRED,
+        ended_at=deadline,
+        ended_by="system",
+        end_reason="its time ran out" if active else "not approved or activated in time",
+    )

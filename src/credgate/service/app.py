@@ -35,11 +35,13 @@ from credgate.errors import ConfigError
 from credgate.service.audit import AuditBroker
 from credgate.service.audit_trail import AuditTrailService
 from credgate.service.broker import Broker
+from credgate.service.elevations import ElevationService
 from credgate.service.governance import GovernanceService
 from credgate.service.identity import IdentityService
 from credgate.service.metrics import Metrics
 from credgate.service.notifications import WebhookService
 from credgate.service.policies import PolicyService
+from credgate.service.proposals import ProposalService
 from credgate.service.risk_gate import RiskGate
 from credgate.service.secrets import SecretsService
 from credgate.service.settings import Settings
@@ -63,6 +65,8 @@ class Credgate:
     secrets: SecretsService
     audit_trail: AuditTrailService
     governance: GovernanceService
+    elevations: ElevationService
+    proposals: ProposalService
     dispatcher: Dispatcher
     metrics: Metrics
     clock: Clock
@@ -130,21 +134,24 @@ def build(
         risk_gate=RiskGate(governance, fingerprint_key=barrier.named_key(APPROVAL_KEY_NAME)),
         notifier=dispatcher,
     )
+    identity = IdentityService(
+        broker, default_ttl=settings.default_token_ttl, max_ttl=settings.max_token_ttl
+    )
     return Credgate(
         settings=settings,
         store=store,
         barrier=barrier,
         audit=audit,
         broker=broker,
-        identity=IdentityService(
-            broker, default_ttl=settings.default_token_ttl, max_ttl=settings.max_token_ttl
-        ),
+        identity=identity,
         policies=PolicyService(broker),
         secrets=SecretsService(broker, KVEngine(barrier)),
         audit_trail=AuditTrailService(broker, audit, sinks),
         governance=GovernanceService(
             broker, governance, WebhookService(barrier, clock), dispatcher
         ),
+        elevations=ElevationService(broker, governance, identity, dispatcher),
+        proposals=ProposalService(broker, governance),
         dispatcher=dispatcher,
         metrics=metrics,
         clock=clock,

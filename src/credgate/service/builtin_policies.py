@@ -28,4 +28,37 @@ path "sys/approvals/+" {
 path "sys/sessions/+/taint" {
   capabilities = ["update"]
 }
+# An agent may see the elevation profiles, ask for an elevation, follow its own, activate and
+# give back its own, and propose a grant and follow it. The service shows an agent only its
+# own records; only operators approve, deny, accept or reject.
+path "sys/elevation-profiles/" {
+  capabilities = ["list"]
+}
+path "sys/elevation-profiles/+" {
+  capabilities = ["read"]
+}
+path "sys/elevations" {
+  capabilities = ["update"]
+}
+path "sys/elevations/" {
+  capabilities = ["list"]
+}
+path "sys/elevations/+" {
+  capabilities = ["read"]
+}
+path "sys/elevations/+/activate" {
+  capabilities = ["update"]
+}
+path "sys/elevations/+/revoke" {
+  capabilities = ["update"]
+}
+path "sys/proposals" {
+  capabilities = ["update"]
+}
+path "sys/proposals/" {
+  capabilities = ["list"]
+}
+path "sys/proposals/+" {
+  capabilities = ["read"]
+}
 """

@@ -148,6 +148,49 @@ class AuditHash(Body):
     value: str = Field(min_length=1, max_length=65_536)
 
 
+class ElevationProfileWrite(Body):
+    policies: list[Name] = Field(
+        min_length=1, max_length=32, description="The policies an elevation adds (never root)."
+    )
+    max_ttl: Duration = Field(description="The longest duration an agent may ask for (<= 7d).")
+    approval_required: bool = True
+    approvers_required: int = Field(
+        default=1, ge=1, le=5, description="Distinct operators who must approve."
+    )
+    description: str = Field(default="", max_length=500)
+
+
+class ElevationCreate(Body):
+    profile: Name = Field(min_length=1, max_length=64)
+    justification: str = Field(min_length=1, max_length=1000, description="Why; required.")
+    duration: Duration = Field(description="How long the elevated token lives (<= max_ttl).")
+
+
+class Reason(Body):
+    reason: str = Field(default="", max_length=1000)
+
+
+class ElevationActivate(Body):
+    pass
+
+
+class ProposalCreate(Body):
+    path: str = Field(
+        min_length=1, max_length=512, description="A policy path, e.g. secret/data/staging/x/*."
+    )
+    capabilities: list[str] = Field(min_length=1, max_length=8)
+    justification: str = Field(min_length=1, max_length=1000)
+
+
+class ProposalAccept(Body):
+    policy: Name | None = Field(
+        default=None,
+        max_length=128,
+        description="The policy the grant is appended to (default: proposal-<agent name>).",
+    )
+    reason: str = Field(default="", max_length=1000)
+
+
 def parse_body(model: type[Body], raw: Any) -> Any:
     """Validate ``raw`` (decoded JSON) into ``model``; errors name the field, never echo values."""
     if raw is None:

@@ -497,6 +497,170 @@ def _routes() -> list[Route]:
     ) -> Outcome:
         return app.governance.redeliver(ctx, p["delivery_id"])
 
+    # -- time-bound elevation and grant proposals
+    @add("LIST", "sys/elevation-profiles", "Elevation profiles of the namespace.", tag="elevations")
+    def _ep_list(
+        app: Credgate, ctx: RequestContext, p: Mapping[str, str], body: Any, q: Mapping[str, str]
+    ) -> Outcome:
+        return app.elevations.list_profiles(ctx)
+
+    @add(
+        "PUT",
+        "sys/elevation-profiles/{name}",
+        "Create or replace an elevation profile (operators).",
+        s.ElevationProfileWrite,
+        tag="elevations",
+    )
+    def _ep_write(
+        app: Credgate, ctx: RequestContext, p: Mapping[str, str], body: Any, q: Mapping[str, str]
+    ) -> Outcome:
+        return app.elevations.put_profile(ctx, p["name"], _b(s.ElevationProfileWrite, body))
+
+    @add("GET", "sys/elevation-profiles/{name}", "Read an elevation profile.", tag="elevations")
+    def _ep_read(
+        app: Credgate, ctx: RequestContext, p: Mapping[str, str], body: Any, q: Mapping[str, str]
+    ) -> Outcome:
+        return app.elevations.read_profile(ctx, p["name"])
+
+    @add(
+        "DELETE", "sys/elevation-profiles/{name}", "Delete an elevation profile.", tag="elevations"
+    )
+    def _ep_delete(
+        app: Credgate, ctx: RequestContext, p: Mapping[str, str], body: Any, q: Mapping[str, str]
+    ) -> Outcome:
+        return app.elevations.delete_profile(ctx, p["name"])
+
+    @add(
+        "POST",
+        "sys/elevations",
+        "Request an elevation (agents; the calling token becomes the parent).",
+        s.ElevationCreate,
+        tag="elevations",
+    )
+    def _el_request(
+        app: Credgate, ctx: RequestContext, p: Mapping[str, str], body: Any, q: Mapping[str, str]
+    ) -> Outcome:
+        return app.elevations.request(ctx, _b(s.ElevationCreate, body))
+
+    @add(
+        "LIST",
+        "sys/elevations",
+        "Elevations (agents see their own).",
+        tag="elevations",
+        query=("status",),
+    )
+    def _el_list(
+        app: Credgate, ctx: RequestContext, p: Mapping[str, str], body: Any, q: Mapping[str, str]
+    ) -> Outcome:
+        return app.elevations.list_elevations(ctx, q)
+
+    @add("GET", "sys/elevations/{elevation_id}", "Read one elevation.", tag="elevations")
+    def _el_read(
+        app: Credgate, ctx: RequestContext, p: Mapping[str, str], body: Any, q: Mapping[str, str]
+    ) -> Outcome:
+        return app.elevations.read(ctx, p["elevation_id"])
+
+    for verb, grant in (("approve", True), ("deny", False)):
+
+        def make_decision(verb: str, grant: bool) -> None:
+            @add(
+                "POST",
+                f"sys/elevations/{{elevation_id}}/{verb}",
+                f"{verb.capitalize()} an elevation (operators only; never the requester).",
+                s.Reason,
+                tag="elevations",
+            )
+            def _el_decide(
+                app: Credgate,
+                ctx: RequestContext,
+                p: Mapping[str, str],
+                body: Any,
+                q: Mapping[str, str],
+            ) -> Outcome:
+                return app.elevations.decide(
+                    ctx, p["elevation_id"], _b(s.Reason, body), grant=grant
+                )
+
+        make_decision(verb, grant)
+
+    @add(
+        "POST",
+        "sys/elevations/{elevation_id}/activate",
+        "Activate an approved elevation: returns the elevated child token.",
+        s.ElevationActivate,
+        tag="elevations",
+    )
+    def _el_activate(
+        app: Credgate, ctx: RequestContext, p: Mapping[str, str], body: Any, q: Mapping[str, str]
+    ) -> Outcome:
+        return app.elevations.activate(ctx, p["elevation_id"], _b(s.ElevationActivate, body))
+
+    @add(
+        "POST",
+        "sys/elevations/{elevation_id}/revoke",
+        "End an elevation now and revoke its token.",
+        s.Reason,
+        tag="elevations",
+    )
+    def _el_revoke(
+        app: Credgate, ctx: RequestContext, p: Mapping[str, str], body: Any, q: Mapping[str, str]
+    ) -> Outcome:
+        return app.elevations.revoke(ctx, p["elevation_id"], _b(s.Reason, body))
+
+    @add(
+        "POST",
+        "sys/proposals",
+        "Propose a grant (agents): a path, capabilities and why.",
+        s.ProposalCreate,
+        tag="proposals",
+    )
+    def _pr_create(
+        app: Credgate, ctx: RequestContext, p: Mapping[str, str], body: Any, q: Mapping[str, str]
+    ) -> Outcome:
+        return app.proposals.create(ctx, _b(s.ProposalCreate, body))
+
+    @add(
+        "LIST",
+        "sys/proposals",
+        "Grant proposals (agents see their own).",
+        tag="proposals",
+        query=("status",),
+    )
+    def _pr_list(
+        app: Credgate, ctx: RequestContext, p: Mapping[str, str], body: Any, q: Mapping[str, str]
+    ) -> Outcome:
+        return app.proposals.list_proposals(ctx, q)
+
+    @add("GET", "sys/proposals/{proposal_id}", "Read one proposal.", tag="proposals")
+    def _pr_read(
+        app: Credgate, ctx: RequestContext, p: Mapping[str, str], body: Any, q: Mapping[str, str]
+    ) -> Outcome:
+        return app.proposals.read(ctx, p["proposal_id"])
+
+    @add(
+        "POST",
+        "sys/proposals/{proposal_id}/accept",
+        "Accept (operators): the grant is appended to a policy attached to the agent.",
+        s.ProposalAccept,
+        tag="proposals",
+    )
+    def _pr_accept(
+        app: Credgate, ctx: RequestContext, p: Mapping[str, str], body: Any, q: Mapping[str, str]
+    ) -> Outcome:
+        return app.proposals.accept(ctx, p["proposal_id"], _b(s.ProposalAccept, body))
+
+    @add(
+        "POST",
+        "sys/proposals/{proposal_id}/reject",
+        "Reject, with a reason.",
+        s.Reason,
+        tag="proposals",
+    )
+    def _pr_reject(
+        app: Credgate, ctx: RequestContext, p: Mapping[str, str], body: Any, q: Mapping[str, str]
+    ) -> Outcome:
+        return app.proposals.reject(ctx, p["proposal_id"], _b(s.Reason, body))
+
     return r
 
 

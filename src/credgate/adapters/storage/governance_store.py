@@ -227,6 +227,19 @@ class GovernanceStore:
         return [codec.loads(Elevation, r.record) for r in rows]
 
     @staticmethod
+    def live_elevations(tx: SqlTx, *, limit: int = 500) -> list[Elevation]:
+        """Elevations of every namespace whose stored status is pending, approved or active
+        (the ones that may have run out, or lost their token, since they were written)."""
+        t = g.elevations
+        rows = tx.conn.execute(
+            sa.select(t.c.record)
+            .where(t.c.status.in_(("pending", "approved", "active")))
+            .order_by(t.c.created_at)
+            .limit(limit)
+        )
+        return [codec.loads(Elevation, r.record) for r in rows]
+
+    @staticmethod
     def update_elevation(tx: SqlTx, old_status: str, e: Elevation) -> None:
         t = g.elevations
         done = tx.conn.execute(
