@@ -62,6 +62,9 @@ def _register() -> None:
     from credgate.adapters.cli import scan
 
     cli.add_command(scan.scan)
+    from credgate.adapters.cli import inspect_cmd
+
+    cli.add_command(inspect_cmd.inspect)
 
 
 _register()
