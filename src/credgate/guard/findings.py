@@ -34,6 +34,12 @@ def redaction_marker(kind: str) -> str:
     return f"[REDACTED:{kind}]"
 
 
+def _precedence(finding: Finding) -> tuple[int, int, str]:
+    # Most specific detector first, then the longest span; the rule name breaks ties so the
+    # result does not depend on the order detectors ran in.
+    return finding.priority, finding.end - finding.start, finding.rule
+
+
 def merge_findings(findings: Iterable[Finding]) -> list[Finding]:
     """Sorted, non-overlapping findings: overlapping ones become one span.
 
@@ -46,7 +52,7 @@ def merge_findings(findings: Iterable[Finding]) -> list[Finding]:
     for finding in ordered:
         if merged and finding.start < merged[-1].end:
             last = merged[-1]
-            best = max(last, finding, key=lambda f: (f.priority, f.end - f.start))
+            best = max(last, finding, key=_precedence)
             merged[-1] = Finding(
                 last.start, max(last.end, finding.end), best.type, best.rule, best.priority
             )

@@ -60,17 +60,30 @@ _SEPARATOR = (
 )
 _VALUE = (
     r"(?:\"(?P<dq>(?:[^\"\\\r\n]|\\.){1,400})\"|'(?P<sq>[^'\r\n]{1,400})'|`(?P<bq>[^`\r\n]{1,400})`"
-    r"|(?P<uv>[^\s\"'`,;&<>(){}\[\]]{1,400}))"
+    r"|(?P<uv>[^\s\"'`,;<>(){}\[\]]{1,400}))"
 )
 _ASSIGNMENT = _KEY + _SEPARATOR + _VALUE
 
 
-def _value_of(match: re.Match[str]) -> tuple[str, bool]:
+def _value_span(match: re.Match[str]) -> tuple[int, int, bool]:
+    """Where the value is and whether it was quoted. An unquoted value ends at ``&`` only in a
+    query string (``?user=x&password=y&z=1``): elsewhere ``&`` is part of a password."""
     for group in ("dq", "sq", "bq"):
-        value = match.group(group)
-        if value is not None:
-            return value, True
-    return match.group("uv") or "", False
+        if match.group(group) is not None:
+            start, end = match.span(group)
+            return start, end, True
+    start, end = match.span("uv")
+    key_start = match.start("key")
+    if match.string[key_start - 1 : key_start] in ("?", "&"):
+        amp = match.string.find("&", start, end)
+        if amp != -1:
+            end = amp
+    return start, end, False
+
+
+def _value_of(match: re.Match[str]) -> tuple[str, bool]:
+    start, end, quoted = _value_span(match)
+    return match.string[start:end], quoted
 
 
 def _accept_assignment(match: re.Match[str]) -> bool:
@@ -147,10 +160,8 @@ def _password_like(value: str, *, quoted: bool, prose: bool) -> bool:
 
 
 def _assignment_span(match: re.Match[str]) -> tuple[int, int]:
-    for group in ("dq", "sq", "bq", "uv"):
-        if match.group(group) is not None:
-            return match.span(group)
-    return match.end(), match.end()  # pragma: no cover - the pattern always sets one
+    start, end, _ = _value_span(match)
+    return start, end
 
 
 def _assignment_type(match: re.Match[str]) -> str:

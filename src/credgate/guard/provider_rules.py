@@ -381,6 +381,15 @@ _CLOUD: list[Rule] = [
         accept=_real,
     ),
     rule(
+        "shopify.token",
+        "shopify_token",
+        rf"{_L}(?P<secret>shp(?:at|ss|ca|pa)_[a-fA-F0-9]{{32}}){_R}",
+        r"shp(?:at|ss|ca|pa)_[a-fA-F0-9]{32}",
+        before=40,
+        after=4,
+        accept=_real,
+    ),
+    rule(
         "databricks.token",
         "databricks_token",
         rf"{_L}(?P<secret>dapi[a-f0-9]{{32}}(?:-\d)?){_R}",
