@@ -283,7 +283,7 @@ def test_elevation_expires_by_itself_and_never_reveals_pci(
     assert refused.status_code == 403
     assert refused.json()["error"]["code"] == "guardrail"
     assert s.ok("GET", "secret/data/dev/app", elevated)["data"]["data"] == {"value": "dev-value"}
-    listed = s.ok("LIST", "sys/elevations")["data"]
+    listed = s.ok("GET", "sys/elevations?list=true")["data"]
     assert elevation_id in json.dumps(listed)
     # Time passes beyond the elevation's TTL: the elevated token stops working by itself.
     s.clock.advance(11 * 60)
