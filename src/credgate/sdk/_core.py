@@ -44,6 +44,7 @@ class Call(Generic[T]):
     parse: Callable[[Any], T]
     json: Any = None
     params: Mapping[str, str] | None = None
+    timeout: float | None = None  # this call's own timeout (a long-poll); None: the client's
 
 
 def clean_path(path: str, *, what: str = "path", allow_empty: bool = False) -> str:
@@ -104,6 +105,7 @@ class ClientConfig:
     traceparent: str | None  # sent unchanged when configured
     timeout: float
     context: Mapping[str, str]
+    approval_id: str | None = None  # sent as X-Credgate-Approval (see Client.with_approval)
 
     @classmethod
     def create(
@@ -174,6 +176,13 @@ class ClientConfig:
                 merged[key] = value
         return replace(self, context=merged)
 
+    def with_approval(self, approval_id: str | None) -> ClientConfig:
+        if approval_id is not None and (
+            not approval_id or len(approval_id) > 64 or not _printable_ascii(approval_id)
+        ):
+            raise ConfigError("an approval id is at most 64 printable ASCII characters")
+        return replace(self, approval_id=approval_id)
+
     def current_traceparent(self) -> str:
         """The configured ``traceparent``, or a new span in this client's trace."""
         if self.traceparent is not None:
@@ -192,6 +201,8 @@ class ClientConfig:
             headers["Authorization"] = f"Bearer {self.token}"
         if self.namespace:
             headers["X-Credgate-Namespace"] = self.namespace
+        if self.approval_id:
+            headers["X-Credgate-Approval"] = self.approval_id
         for key, value in self.context.items():
             headers[CONTEXT_HEADERS[key]] = quote(value, safe="")
         return headers
@@ -201,6 +212,8 @@ class ClientConfig:
         kwargs: dict[str, Any] = {"headers": self.headers(), "params": call.params or None}
         if call.json is not None:
             kwargs["json"] = call.json
+        if call.timeout is not None:
+            kwargs["extensions"] = {"timeout": httpx.Timeout(call.timeout).as_dict()}
         try:
             return httpx.Request(call.method, url, **kwargs)
         except httpx.InvalidURL:
@@ -208,7 +221,8 @@ class ClientConfig:
 
     def decode(self, call: Call[T], response: httpx.Response) -> T:
         """The parsed answer, or the :class:`~credgate.sdk.errors.APIError` for a failure."""
-        if response.status_code >= 300:
+        if response.status_code >= 300 or response.status_code == 202:
+            # 202: held for a human (approval or suggestion), raised as a PendingError.
             raise error_from_response(response, token_configured=bool(self.token))
         if response.status_code == 204 or not response.content.strip():
             return call.parse(None)

@@ -14,6 +14,7 @@ import httpx
 
 from credgate.sdk import _calls as calls
 from credgate.sdk._core import Call, ClientConfig
+from credgate.sdk._governance_methods import AsyncGovernanceMethods
 from credgate.sdk.errors import is_auth_error
 from credgate.sdk.models import IssuedToken, SecretData, SecretVersion
 
@@ -21,7 +22,7 @@ T = TypeVar("T")
 Data = dict[str, Any]
 
 
-class AsyncClient:
+class AsyncClient(AsyncGovernanceMethods):
     """The async twin of :class:`credgate.sdk.Client` (same arguments, same defaults).
 
     ``transport`` is any ``httpx.AsyncBaseTransport``. Use ``async with AsyncClient() as c``
@@ -85,6 +86,14 @@ class AsyncClient:
         clone._config = self._config.with_context(
             prompt=prompt, reasoning=reasoning, alternatives=alternatives
         )
+        clone._http = self._http
+        clone._owns_http = False
+        return clone
+
+    def with_approval(self, approval_id: str | None) -> AsyncClient:
+        """A client presenting ``approval_id`` with every call (shares connections)."""
+        clone = object.__new__(AsyncClient)
+        clone._config = self._config.with_approval(approval_id)
         clone._http = self._http
         clone._owns_http = False
         return clone

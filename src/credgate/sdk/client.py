@@ -14,6 +14,7 @@ import httpx
 
 from credgate.sdk import _calls as calls
 from credgate.sdk._core import Call, ClientConfig
+from credgate.sdk._governance_methods import GovernanceMethods
 from credgate.sdk.errors import is_auth_error
 from credgate.sdk.models import IssuedToken, SecretData, SecretVersion
 
@@ -21,7 +22,7 @@ T = TypeVar("T")
 Data = dict[str, Any]
 
 
-class Client:
+class Client(GovernanceMethods):
     """A connection to one credgate server, as one token, in one session.
 
     ``addr`` defaults to ``$CREDGATE_ADDR`` (else ``http://127.0.0.1:8300``), ``token`` to
@@ -92,6 +93,19 @@ class Client:
         clone._config = self._config.with_context(
             prompt=prompt, reasoning=reasoning, alternatives=alternatives
         )
+        clone._http = self._http
+        clone._owns_http = False
+        return clone
+
+    def with_approval(self, approval_id: str | None) -> Client:
+        """A client presenting ``approval_id`` (``X-Credgate-Approval``) with every call.
+
+        After an operator approved a held request (an ``ApprovalRequiredError`` gave its
+        ``pending["id"]``), send the *same* request again through this client; the approval
+        is single use. Shares this client's connections, session and trace.
+        """
+        clone = object.__new__(Client)
+        clone._config = self._config.with_approval(approval_id)
         clone._http = self._http
         clone._owns_http = False
         return clone

@@ -11,6 +11,10 @@ Every :class:`APIError` carries ``.status`` (the HTTP status), ``.code`` (the se
 code, e.g. ``"permission_denied"``), ``.message`` and ``.hint``. Messages come from the server,
 which never puts a secret value in them; the SDK's own messages name paths and addresses only.
 
+A request held for a human (HTTP 202: an approval is required, or it was recorded as a
+suggestion) raises a :class:`PendingError` with ``.pending`` (the approval's id and link), never
+an empty success.
+
 When the server cannot be reached at all, the SDK raises :class:`ConnectionFailed` (an
 :class:`credgate.errors.Unavailable`) naming the address, never an httpx exception.
 """
@@ -25,12 +29,15 @@ from credgate import errors
 
 __all__ = [
     "APIError",
+    "ApprovalRequiredError",
     "ConflictError",
     "ConnectionFailed",
     "InvalidRequestError",
     "NotFoundError",
+    "PendingError",
     "PermissionDeniedError",
     "ServerError",
+    "SuggestionRecordedError",
     "UnavailableError",
     "error_from_response",
     "is_auth_error",
@@ -79,6 +86,35 @@ class UnavailableError(APIError, errors.Unavailable):
     """502, 503, 504: the server cannot serve safely now (audit sink or database down)."""
 
 
+class PendingError(APIError, errors.Pending):
+    """202: not refused, not served yet; a human must act first. ``.pending`` is the server's
+    ``pending`` object (``id``, ``kind``, ``link``, ``expires_at``, risk and reasons)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int,
+        code: str,
+        hint: str | None = None,
+        pending: dict[str, Any] | None = None,
+    ) -> None:
+        errors.Error.__init__(self, message, hint=hint)
+        self.status = status  # type: ignore[misc]
+        self.code = code  # type: ignore[misc]
+        self.pending = dict(pending or {})
+
+
+class ApprovalRequiredError(PendingError, errors.ApprovalRequired):
+    """An operator must approve this exact request first. Wait for ``pending["id"]``
+    (``Client.read_approval(id, wait=30)``), then send the same request again through
+    ``Client.with_approval(id)``."""
+
+
+class SuggestionRecordedError(PendingError, errors.SuggestionRecorded):
+    """Recorded as a suggestion a human may carry out; no value will ever be returned."""
+
+
 class ServerError(APIError):
     """500 or another unexpected status: a server bug; the operator should read its log."""
 
@@ -104,7 +140,15 @@ _BY_CODE: dict[str, type[APIError]] = {
 }
 
 
+_PENDING_BY_CODE: dict[str, type[PendingError]] = {
+    "approval_required": ApprovalRequiredError,
+    "suggestion_recorded": SuggestionRecordedError,
+}
+
+
 def _class_for(status: int, code: str) -> type[APIError]:
+    if status == 202:
+        return _PENDING_BY_CODE.get(code, PendingError)
     if code in _BY_CODE:
         return _BY_CODE[code]
     if status in (401, 403):
@@ -121,7 +165,10 @@ def _class_for(status: int, code: str) -> type[APIError]:
 
 
 def error_from_response(response: httpx.Response, *, token_configured: bool = True) -> APIError:
-    """The :class:`APIError` for a 4xx/5xx ``response`` (envelope parsed when present)."""
+    """The :class:`APIError` for a 202, 4xx or 5xx ``response`` (envelope parsed when present).
+
+    A 202 is a :class:`PendingError` (held for a human) carrying the answer's ``pending``.
+    """
     status = response.status_code
     code, message, hint = "", "", None
     try:
@@ -137,14 +184,27 @@ def error_from_response(response: httpx.Response, *, token_configured: bool = Tr
         elif isinstance(body.get("errors"), list) and body["errors"]:
             message = "; ".join(str(e) for e in body["errors"])  # a Vault-shaped answer
     if not code:
-        code = {401: "permission_denied", 403: "permission_denied", 404: "not_found"}.get(
-            status, "http_error"
-        )
+        code = {
+            202: "pending",
+            401: "permission_denied",
+            403: "permission_denied",
+            404: "not_found",
+        }.get(status, "http_error")
     if not message:
         message = f"the server answered HTTP {status} {response.reason_phrase}".rstrip()
     if status in (401, 403) and not token_configured:
         hint = "no token was given: set CREDGATE_TOKEN or pass a token"
-    return _class_for(status, code)(message, status=status, code=code, hint=hint)
+    cls = _class_for(status, code)
+    if issubclass(cls, PendingError):
+        pending = body.get("pending") if isinstance(body, dict) else None
+        return cls(
+            message,
+            status=status,
+            code=code,
+            hint=hint,
+            pending=pending if isinstance(pending, dict) else None,
+        )
+    return cls(message, status=status, code=code, hint=hint)
 
 
 AUTH_FAILURE_STATUSES = frozenset({401, 403})
