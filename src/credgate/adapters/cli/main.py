@@ -65,6 +65,15 @@ def _register() -> None:
     from credgate.adapters.cli import inspect_cmd
 
     cli.add_command(inspect_cmd.inspect)
+    from credgate.adapters.cli import approvals, elevations, proposals, webhooks
+
+    cli.add_command(approvals.approvals)
+    cli.add_command(approvals.session)
+    cli.add_command(approvals.risk_config)
+    cli.add_command(elevations.elevations)
+    cli.add_command(elevations.elevation_profile)
+    cli.add_command(proposals.proposals)
+    cli.add_command(webhooks.webhook)
 
 
 _register()
