@@ -24,6 +24,7 @@ instructions in hidden text) carries the largest weights. See
 from __future__ import annotations
 
 import bisect
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -231,7 +232,10 @@ def _inspect_decoded(blob: Decoded, rules: RuleSet, factor: float) -> list[Findi
     return findings
 
 
-def _verdict(findings: list[Finding], threshold: float) -> Inspection:
+def combine(findings: Iterable[Finding]) -> float:
+    """The score of a set of findings: the largest weight per category, categories combined
+    as ``1 - prod(1 - w)`` with every category after the strongest at half weight. Adding a
+    finding never lowers the score."""
     best: dict[str, float] = {}
     for f in findings:
         best[f.category] = max(best.get(f.category, 0.0), f.weight)
@@ -239,7 +243,11 @@ def _verdict(findings: list[Finding], threshold: float) -> Inspection:
     remaining = 1.0
     for rank, weight in enumerate(weights):
         remaining *= 1.0 - min(weight, 0.99) * (1.0 if rank == 0 else CORROBORATION)
-    total = round(1.0 - remaining, 4)
+    return round(1.0 - remaining, 4)
+
+
+def _verdict(findings: list[Finding], threshold: float) -> Inspection:
+    total = combine(findings)
     unique: dict[tuple[str, int, int], Finding] = {}
     for f in findings:
         key = (f.id, f.start, f.end)

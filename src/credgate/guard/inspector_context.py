@@ -22,7 +22,8 @@ from __future__ import annotations
 import bisect
 import re
 
-from credgate.guard.injection_vocab import META_CUE
+from credgate.guard.injection_vocab import META_WORDS
+from credgate.guard.inspector_scan import LiteralIndex
 
 CODE_BLOCK = 0.3
 INLINE_CODE = 0.4
@@ -31,10 +32,11 @@ META_SENTENCE = 0.4
 META_DOCUMENT = 0.6
 FLOOR = 0.08
 
-_META = re.compile(META_CUE, re.IGNORECASE)
+_META = LiteralIndex(set(META_WORDS.split("|")))
+# Every alternative starts with its quote character, so ``re`` can skip to candidates.
 _QUOTES = re.compile(
     r"\"[^\"\n]{3,200}\"|“[^”\n]{3,200}”|«[^»\n]{3,200}»|„[^“”\n]{3,200}[“”]"
-    r"|(?<![\w'])'[^'\n]{3,160}'(?![\w'])|‘[^’\n]{3,160}’"
+    r"|'(?<![\w']')[^'\n]{3,160}'(?![\w'])|‘[^’\n]{3,160}’"
 )
 # Sentence ends: punctuation before a space, a line break, an escaped line break, a block
 # tag, the end of a JSON string. Written to start with a character class, which lets ``re``
@@ -75,7 +77,8 @@ class Context:
         self._code = _pairs(lower, "<code", "</code")
         self.about_attacks = sum(1 for term in _DOC_TERMS if term in lower) >= 2
         self._ends: list[int] | None = None
-        self._meta: dict[tuple[int, int], bool] = {}
+        self._cues: list[int] | None = None
+        self._quotes: list[tuple[int, int]] | None = None
         self._factors: dict[tuple[int, int, bool], float] = {}
 
     def in_code_block(self, start: int) -> bool:
@@ -118,14 +121,14 @@ class Context:
         return self.text.count("`", line_start, start) % 2 == 1
 
     def _quoted(self, start: int, end: int) -> bool:
-        line_start, line_end = self._line(start)
-        for match in _QUOTES.finditer(self.text, line_start, max(line_end, end)):
-            if match.start() < start and end <= match.end():
+        if self._quotes is None:
+            self._quotes = []
+            for match in _QUOTES.finditer(self.text):
                 before = self.text[max(0, match.start() - 3) : match.start()].rstrip()
-                return not before.endswith((":", "=", "[", ","))  # a JSON value or attribute
-            if match.start() >= end:
-                break
-        return False
+                if not before.endswith((":", "=", "[", ",")):  # not a JSON value or attribute
+                    self._quotes.append((match.start(), match.end()))
+        i = bisect.bisect_left(self._quotes, (start, start)) - 1
+        return i >= 0 and self._quotes[i][0] < start and end <= self._quotes[i][1]
 
     def _meta_sentence(self, start: int, end: int) -> bool:
         if self._ends is None:
@@ -136,13 +139,27 @@ class Context:
         sentence_end = self._ends[j] if j < len(self._ends) else len(self.text)
         sentence_start = max(sentence_start, start - 240)
         sentence_end = min(sentence_end, end + 240)
-        key = (sentence_start, sentence_end)
-        found = self._meta.get(key)
-        if found is None:
-            found = self._meta[key] = (
-                _META.search(self.text, sentence_start, sentence_end) is not None
-            )
-        return found
+        if self._cues is None:
+            self._cues = _meta_cues(self.lower)
+        i = bisect.bisect_left(self._cues, sentence_start)
+        return i < len(self._cues) and self._cues[i] < sentence_end
+
+
+def _meta_cues(lower: str) -> list[int]:
+    """Where a meta-discourse word starts (not inside a word, a domain or a path)."""
+    out = []
+    for at, word in _META.find(lower):
+        before = lower[at - 1] if at else " "
+        if before.isalnum() or before in "./@-_":
+            continue
+        end = at + len(word)
+        while end < len(lower) and lower[end].isalnum() and end - at < 40:
+            end += 1
+        if lower[end : end + 1] in (".", "/", "-") and lower[end + 1 : end + 2].isalnum():
+            continue  # part of a domain or a path: attacker.example, example.com/x
+        out.append(at)
+    out.sort()
+    return out
 
 
 def _positions(text: str, literal: str) -> list[int]:

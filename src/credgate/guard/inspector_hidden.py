@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import bisect
 import codecs
 import re
 from dataclasses import dataclass
@@ -25,6 +26,8 @@ MAX_DECODED = 200  # decoded blobs inspected per text
 MAX_BLOB_CHARS = 4096  # characters of one blob that are decoded
 MAX_REGION = 100_000  # a hidden element longer than this is cut
 UNCLOSED_REGION = 2_000  # how much of an element that is never closed counts as hidden
+MAX_REGIONS = 5_000  # hidden elements followed per text
+MAX_NESTING = 2_000  # open/close tags walked to match one element
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,23 +94,25 @@ _PRINTABLE = re.compile(r"[\t\n\r\x20-\x7e\u00a0-\uffff]")
 
 
 def hidden_regions(text: str, lower: str) -> list[HiddenRegion]:
-    """Spans a renderer would not show, sorted by start (they may overlap)."""
+    """Spans a renderer would not show, sorted by start (they may overlap). At most
+    :data:`MAX_REGIONS` elements are followed."""
     regions: list[HiddenRegion] = []
     if "<" in text:
         regions += _comments(lower)
+        tags = _TagIndex(lower)
         for match in _HIDING.finditer(lower):
-            regions += _element(lower, match.start(), "css_hidden")
+            regions += tags.element(match.start(), "css_hidden")
         if "<style" in lower:
             for name in {m.group(1) for m in _CSS_CLASS.finditer(lower)}:
                 pattern = re.compile(
                     r"class\s*=\s*[\"'][^\"']*(?<![\w-])" + re.escape(name) + r"(?![\w-])"
                 )
                 for match in pattern.finditer(lower):
-                    regions += _element(lower, match.start(), "css_hidden")
+                    regions += tags.element(match.start(), "css_hidden")
         for tag in ("<script", "<template", "<noscript"):
             at = lower.find(tag)
-            while at != -1:
-                regions += _element(lower, at, "script")
+            while at != -1 and tags.budget > 0:
+                regions += tags.element(at, "script")
                 at = lower.find(tag, at + 1)
         for match in _ATTRIBUTE.finditer(text):
             group = 1 if match.group(1) is not None else 2
@@ -133,28 +138,59 @@ def _comments(lower: str) -> list[HiddenRegion]:
     return out
 
 
-def _element(lower: str, inside_tag: int, kind: str) -> list[HiddenRegion]:
-    """The content of the element whose opening tag contains position ``inside_tag``."""
-    open_at = lower.rfind("<", 0, inside_tag + 1)
-    name = _TAG_NAME.match(lower, open_at) if open_at != -1 else None
-    tag_end = lower.find(">", inside_tag)
-    if name is None or tag_end == -1:
-        return []
-    tag = name.group(1)
-    depth, at, limit = 1, tag_end + 1, min(len(lower), tag_end + 1 + MAX_REGION)
-    while depth and at < limit:
-        nxt_close = lower.find(f"</{tag}", at, limit)
-        nxt_open = lower.find(f"<{tag}", at, limit)
-        if nxt_close == -1:
-            at = limit
-            break
-        if nxt_open != -1 and nxt_open < nxt_close and not lower.startswith(f"<{tag}-", nxt_open):
-            depth, at = depth + 1, nxt_open + 1
-        else:
-            depth, at = depth - 1, nxt_close + 1
-    if depth:  # never closed: a browser would hide the rest, but this is likely not HTML
-        return [HiddenRegion(kind, open_at, min(len(lower), tag_end + 1 + UNCLOSED_REGION))]
-    return [HiddenRegion(kind, open_at, max(at - 1, tag_end + 1))]
+class _TagIndex:
+    """Where each tag opens and closes, found once per tag name, to match elements fast."""
+
+    def __init__(self, lower: str) -> None:
+        self.lower = lower
+        self.budget = MAX_REGIONS
+        self._opens: dict[str, list[int]] = {}
+        self._closes: dict[str, list[int]] = {}
+
+    def _positions(self, literal: str, table: dict[str, list[int]], tag: str) -> list[int]:
+        if tag not in table:
+            found, at = [], self.lower.find(literal)
+            while at != -1:
+                end = at + len(literal)
+                if end >= len(self.lower) or not (
+                    self.lower[end].isalnum() or self.lower[end] in "-_:"
+                ):
+                    found.append(at)
+                at = self.lower.find(literal, at + 1)
+            table[tag] = found
+        return table[tag]
+
+    def element(self, inside_tag: int, kind: str) -> list[HiddenRegion]:
+        """The element whose opening tag contains ``inside_tag``, through its closing tag
+        (nesting counted), cut at :data:`MAX_REGION`; :data:`UNCLOSED_REGION` characters of
+        it when it is never closed."""
+        if self.budget <= 0:
+            return []
+        lower = self.lower
+        open_at = lower.rfind("<", 0, inside_tag + 1)
+        name = _TAG_NAME.match(lower, open_at) if open_at != -1 else None
+        tag_end = lower.find(">", inside_tag)
+        if name is None or tag_end == -1:
+            return []
+        self.budget -= 1
+        tag = name.group(1)
+        opens = self._positions(f"<{tag}", self._opens, tag)
+        closes = self._positions(f"</{tag}", self._closes, tag)
+        i = bisect.bisect_right(opens, tag_end)
+        j = bisect.bisect_right(closes, tag_end)
+        limit = tag_end + MAX_REGION
+        depth, steps = 1, 0
+        while depth and j < len(closes) and closes[j] < limit and steps < MAX_NESTING:
+            steps += 1
+            if i < len(opens) and opens[i] < closes[j]:
+                depth, i = depth + 1, i + 1
+            else:
+                depth, j = depth - 1, j + 1
+        if depth == 0:
+            return [HiddenRegion(kind, open_at, closes[j - 1])]
+        if j >= len(closes):  # never closed: likely not HTML at all
+            return [HiddenRegion(kind, open_at, min(len(lower), tag_end + 1 + UNCLOSED_REGION))]
+        return [HiddenRegion(kind, open_at, min(len(lower), limit))]
 
 
 def invisible_characters(text: str) -> tuple[list[Signal], list[Decoded]]:

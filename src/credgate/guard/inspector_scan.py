@@ -78,7 +78,7 @@ def windows(positions: list[int], radius: int, size: int) -> list[tuple[int, int
     return out
 
 
-class _LiteralIndex:
+class LiteralIndex:
     """Every occurrence of a set of lowercase literals in a text.
 
     An Aho-Corasick automaton (``pyahocorasick``) finds all of them in one pass; without
@@ -138,8 +138,8 @@ class RuleSet:
             literal: _needs_boundary(literal) and literal not in self._anchors
             for literal in literals | set(self._verbs)
         }
-        self._index = _LiteralIndex(literals, use_automaton=use_automaton)
-        self._verb_index = _LiteralIndex(set(self._verbs), use_automaton=use_automaton)
+        self._index = LiteralIndex(literals, use_automaton=use_automaton)
+        self._verb_index = LiteralIndex(set(self._verbs), use_automaton=use_automaton)
 
     def scan(self, text: str, *, windowed: bool = True) -> list[Hit]:
         """Every rule match in ``text`` (verbs only within reach of a target), in order."""

@@ -19,6 +19,7 @@ Findings of one category do not add up (ten quoted payloads are one piece of evi
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -224,6 +225,8 @@ def _pairs(
     objects = [e for e in evidence if e.rule.kind in (CRED, PROMPT_TARGET)]
     channels = [e for e in evidence if e.rule.kind in (CHANNEL, EXFIL)]
     verbs = [e for e in evidence if e.rule.kind in (REVEAL_VERB, SEND_VERB, ENCODE_WORD)]
+    object_starts = [o.start for o in objects]
+    channel_starts = [c.start for c in channels]
     for n, verb in enumerate(verbs):
         kind = verb.rule.kind
         if (verb.start and text[verb.start - 1] in _CODE_BEFORE) or text.startswith("(", verb.end):
@@ -235,7 +238,7 @@ def _pairs(
             _IMPERATIVE.search("\n" + text[max(0, verb.start - 60) : verb.start])
         )
         limit = verbs[n + 1].start if n + 1 < len(verbs) else len(text)
-        obj = _object(text, verb, objects, limit)
+        obj = _object(text, verb, objects, object_starts, limit)
         if obj is None:
             continue
         strong = bool(_STRONG_TARGET.search(text, max(0, obj.start - 30), obj.end))
@@ -264,7 +267,7 @@ def _pairs(
                     "credential_request",
                 )
             continue
-        channel = _channel(text, verb, channels)
+        channel = _channel(text, verb, channels, channel_starts)
         if channel is not None:
             base = 0.65 if kind == SEND_VERB else 0.5
             damp = 0.3 if _HEADER.search(text, verb.start, channel.end + 40) else 1.0
@@ -295,28 +298,37 @@ def _pairs(
             )
 
 
-def _object(text: str, verb: Evidence, objects: list[Evidence], limit: int) -> Evidence | None:
+def _object(
+    text: str, verb: Evidence, objects: list[Evidence], starts: list[int], limit: int
+) -> Evidence | None:
     """The credential or prompt the verb governs: after it in the same clause, before the
-    next verb; for "send it to..." or an encoding word, the one just before it."""
-    for obj in objects:
-        if obj.start >= limit or obj.start - verb.end > OBJECT_REACH:
-            break
-        if obj.start >= verb.end and not _BREAK.search(text, verb.end, obj.start):
+    next verb; for "send it to..." or an encoding word, the one just before it. ``starts``
+    are the objects' start offsets (the objects are sorted by start)."""
+    i = bisect.bisect_left(starts, verb.end)
+    if i < len(objects):
+        obj = objects[i]
+        near = obj.start < limit and obj.start - verb.end <= OBJECT_REACH
+        if near and not _BREAK.search(text, verb.end, obj.start):
             return obj
     if verb.rule.kind == ENCODE_WORD or (
         verb.rule.kind == SEND_VERB and _PRONOUN.match(text, verb.end)
     ):
-        for obj in reversed(objects):
-            if 0 <= verb.start - obj.end <= OBJECT_REACH + 60:
-                if not _BREAK.search(text, obj.end, verb.start):
-                    return obj
-                break
+        j = bisect.bisect_left(starts, verb.start) - 1
+        while j >= 0 and objects[j].end > verb.start:
+            j -= 1
+        near = j >= 0 and verb.start - objects[j].end <= OBJECT_REACH + 60
+        if near and not _BREAK.search(text, objects[j].end, verb.start):
+            return objects[j]
     return None
 
 
-def _channel(text: str, verb: Evidence, channels: list[Evidence]) -> Evidence | None:
-    for channel in channels:
-        if 0 <= channel.start - verb.end <= CHANNEL_REACH and not _BREAK.search(
+def _channel(
+    text: str, verb: Evidence, channels: list[Evidence], starts: list[int]
+) -> Evidence | None:
+    i = bisect.bisect_left(starts, verb.end)
+    if i < len(channels):
+        channel = channels[i]
+        if channel.start - verb.end <= CHANNEL_REACH and not _BREAK.search(
             text, verb.end, channel.start
         ):
             return channel
