@@ -303,21 +303,28 @@ class Broker:
                 finally:
                     self._audit(ctx, action, adm, trace, request_id, "request", None, None, started)
                     requested = True
-            risk = adm.risk
-            if risk is not None and not risk.verdict.serves and risk.redeemed is None:
-                self._hold(caller, risk)  # raises ApprovalRequired / SuggestionRecorded
-            # Work that must not happen inside the write transaction (creating a data key).
-            if action.prepare is not None:
-                action.prepare(caller.namespace)
-            # Phase 2: execute in one transaction; a limited token spends one use in it.
-            limited = caller.token.num_uses > 0
-            redeeming = risk is not None and risk.redeemed is not None
-            with self.store.transaction(write=write or limited or redeeming) as tx:
-                if limited and not tx.consume_token_use(caller.token.accessor):
-                    raise InvalidToken()
-                if risk is not None and self.risk_gate is not None:
-                    self.risk_gate.consume(tx, risk)
-                outcome = handler(tx, caller)
+                risk = adm.risk
+                hold = risk is not None and not risk.verdict.serves and risk.redeemed is None
+                limited = caller.token.num_uses > 0
+                redeeming = risk is not None and risk.redeemed is not None
+                # A plain read runs in this same transaction: one round of BEGIN/COMMIT.
+                inline = not (write or hold or limited or redeeming or action.prepare)
+                if inline:
+                    outcome = handler(tx, caller)
+            if not inline:
+                if hold:
+                    assert risk is not None  # noqa: S101 - hold implies a risk outcome
+                    self._hold(caller, risk)  # raises ApprovalRequired / SuggestionRecorded
+                # Work that must not happen inside the write transaction (creating a data key).
+                if action.prepare is not None:
+                    action.prepare(caller.namespace)
+                # Phase 2: execute in one transaction; a limited token spends one use in it.
+                with self.store.transaction(write=write or limited or redeeming) as tx:
+                    if limited and not tx.consume_token_use(caller.token.accessor):
+                        raise InvalidToken()
+                    if risk is not None and self.risk_gate is not None:
+                        self.risk_gate.consume(tx, risk)
+                    outcome = handler(tx, caller)
             if risk is not None:
                 if isinstance(outcome.body, dict):
                     outcome.body["credgate"] = risk.to_dict()

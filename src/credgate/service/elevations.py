@@ -317,6 +317,13 @@ class ElevationService:
             elevation = self._visible(tx, caller, elevation_id)
             now = self.now
             parent = caller.token
+            if parent.num_uses > 0:
+                # As in OpenBao: a use-limited token cannot have children, else one use
+                # would buy a token without limit.
+                raise Denied(
+                    "a token with a use limit cannot activate an elevation",
+                    hint="activate with a token of the agent that has no num_uses limit",
+                )
             end = end_of_life(parent)
             remaining = None if end is None else end - now
             ttl = child_token_ttl(elevation.duration, remaining)

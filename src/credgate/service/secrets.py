@@ -138,9 +138,17 @@ class SecretsService:
         if "version" in query:
             params["version"] = query["version"]
 
+        memo: dict[str, tuple[MountRecord, str, str]] = {}
+
+        def resolve(tx: SqlTx, namespace: str) -> tuple[MountRecord, str, str]:
+            """The mount serving ``path``, looked up once per request."""
+            if namespace not in memo:
+                memo[namespace] = split_mount(tx, namespace, path)
+            return memo[namespace]
+
         def exists(tx: SqlTx, namespace: str) -> bool:
             try:
-                mount, sect, key = split_mount(tx, namespace, path)
+                mount, sect, key = resolve(tx, namespace)
             except NotFound:
                 return True
             if sect in ("data", "metadata"):
@@ -148,14 +156,14 @@ class SecretsService:
             return True
 
         def handler(tx: SqlTx, caller: Caller) -> Outcome:
-            mount, sect, key = split_mount(tx, caller.namespace, path)
+            mount, sect, key = resolve(tx, caller.namespace)
             return self._dispatch(tx, caller, operation, mount.path, sect, key, body, query)
 
         def risk(tx: SqlTx, namespace: str) -> RiskTarget | None:
             if operation == "list":
                 return None  # names only, no value and no change
             try:
-                mount, sect, key = split_mount(tx, namespace, path)
+                mount, sect, key = resolve(tx, namespace)
             except NotFound:
                 return None
             if sect not in KV_SECTIONS or not key:
@@ -202,14 +210,13 @@ class SecretsService:
         if section == "data":
             if operation == "read":
                 secret = kv.read(tx, ns, mount, key, _version_param(query))
-                meta = kv.metadata(tx, ns, mount, key)
                 body_out = {
                     "data": {
                         "data": dict(secret.data),
                         "metadata": {
                             "version": secret.version,
                             "created_time": secret.created_at,
-                            "custom_metadata": dict(meta.custom_metadata) or None,
+                            "custom_metadata": dict(secret.custom_metadata) or None,
                             "deletion_time": "",
                             "destroyed": False,
                         },

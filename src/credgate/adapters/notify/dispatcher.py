@@ -134,6 +134,14 @@ class Dispatcher:
                 )
             return self._enqueue(conn, notification)
         try:
+            # Most namespaces have no webhook for most kinds: find out without a write lock.
+            with self.engine.connect() as peek:
+                wanted = any(
+                    event_matches(events, notification.kind)
+                    for _, events in store.subscribed_webhooks(peek, notification.namespace)
+                )
+            if not wanted:
+                return []
             with self._write() as own:
                 ids = self._enqueue(own, notification)
         except SQLAlchemyError:
