@@ -125,6 +125,21 @@ def test_request_approve_activate_gives_a_child_token_with_the_extra_policies(
     assert read.status_code == 200
     assert read.json()["data"]["data"] == {"password": "ops-pw"}
     assert instance.call("GET", "secret/data/ops/db", token).status_code == 403
+    twice = instance.call("POST", f"sys/elevations/{elevation_id}/activate", token, json={})
+    assert twice.status_code == 409
+
+
+def test_a_use_limited_token_cannot_activate(instance: Instance) -> None:
+    """One use of a limited token never buys an elevated token without a limit."""
+    token = _setup(instance)
+    limited = instance.ok("POST", "auth/token/create", json={"agent": "bot", "num_uses": 5})
+    limited_token = limited["auth"]["client_token"]
+    elevation_id = _request(instance, limited_token)
+    instance.ok("POST", f"sys/elevations/{elevation_id}/approve", json={})
+    r = instance.call("POST", f"sys/elevations/{elevation_id}/activate", limited_token, json={})
+    assert r.status_code == 403
+    assert "use limit" in r.json()["error"]["message"]
+    assert instance.ok("POST", f"sys/elevations/{elevation_id}/activate", token, json={})
 
 
 def test_elevated_token_expires_by_itself(instance: Instance) -> None:
