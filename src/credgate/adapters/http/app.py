@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import logging
@@ -166,6 +167,19 @@ def _render(outcome: Outcome) -> Response:
     )
 
 
+SWEEP_SECONDS = 30.0
+
+
+async def _sweep_elevations(cg: Credgate) -> None:
+    """Every SWEEP_SECONDS: mark ended elevations expired (and notify). Never raises."""
+    while True:
+        await asyncio.sleep(SWEEP_SECONDS)
+        try:
+            await run_in_threadpool(cg.elevations.expire_due)
+        except Exception:
+            log.exception("the elevation expiry sweep failed; retrying later")
+
+
 def create_app(cg: Credgate) -> Starlette:
     limit = cg.settings.max_request_bytes
 
@@ -242,11 +256,14 @@ def create_app(cg: Credgate) -> Starlette:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        # The webhook sender runs only while serving, never in one-shot CLI commands.
+        # Background work runs only while serving, never in one-shot CLI commands: the webhook
+        # sender, and a sweep that writes down elevations that ended by themselves.
         cg.dispatcher.start()
+        sweeper = asyncio.create_task(_sweep_elevations(cg))
         try:
             yield
         finally:
+            sweeper.cancel()
             cg.governance.close()
             cg.dispatcher.stop()
 
