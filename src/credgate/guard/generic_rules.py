@@ -14,10 +14,11 @@ import binascii
 import json
 import re
 from collections.abc import Iterator
+from typing import NamedTuple
 
 from credgate.guard.engine import literal_anchor
 from credgate.guard.findings import Finding
-from credgate.guard.key_names import classify_key
+from credgate.guard.key_names import KeyKind, classify_key
 from credgate.guard.rule import Rule, rule
 from credgate.guard.value_checks import (
     character_classes,
@@ -37,98 +38,134 @@ __all__ = ["GENERIC_RULES"]
 
 # --- key = value -------------------------------------------------------------------------
 
+_KEYWORDS = r"pass|pwd|secret|token|key|auth|credential|bearer"
 _KEY = (
     r"(?<![A-Za-z0-9_.\-])(?P<open>[\"'`]?)"
-    r"(?P<key>[A-Za-z0-9_.\-]{0,60}?(?i:pass|pwd|secret|token|key|auth|credential|bearer)"
-    r"[A-Za-z0-9_.\-]{0,60})(?(open)(?P=open))\]?"
+    rf"(?P<key>[A-Za-z0-9_.\-]{{0,60}}?(?i:{_KEYWORDS})[A-Za-z0-9_.\-]{{0,60}})"
+    r"(?(open)(?P=open))\]?"
 )
-_SEPARATOR = (
-    r"(?P<sep>"
-    r"[ \t]*\r?\n[ \t]*(?:-[ \t]*)?value[ \t]*:[ \t]*"  # Kubernetes env: name: X / value: Y
-    r"|[ \t]*,[ \t]*[\"']value[\"'][ \t]*:[ \t]*"  # ECS/JSON: "name": "X", "value": "Y"
-    r"|[ \t]+value[ \t]*=[ \t]*"  # .NET appSettings: key="X" value="Y"
-    r"|[ \t]*\{[^{}]{0,200}?\bdefault[ \t]*=[ \t]*"  # Terraform variable default
-    r"|[ \t]*:[ \t]*[&*]?(?:'static[ \t]+)?[A-Za-z_][\w.:]*(?:[<\[][\w., |]*[>\]])?"
-    r"(?:[ \t]*\|[ \t]*None)?[ \t]+=[ \t]*"  # typed: x: str = / API_KEY: &str =
-    r"|[ \t]+(?:string|String|str)[ \t]*=[ \t]*"  # Go: var password string = "..."
-    r"|[ \t]*(?::=|\?=|\+=|=>|==|!=|=|:|->)[ \t]*"
-    r"|(?(open)[ \t]*,[ \t]*|(?!))"  # call style after a quoted key: f("PASSWORD", "...")
-    r"|[ \t]+(?:for[ \t]+[\w .\-]{1,40}?[ \t]+)?(?:is|was|are)[ \t]*:?[ \t]+"
-    r"|>"  # XML element: <password>...</password>
-    r"|[ \t]+"
-    r")"
-)
+
+
+def _separator(call_style: str) -> str:
+    return (
+        r"(?P<sep>"
+        r"[ \t]*\r?\n[ \t]*(?:-[ \t]*)?value[ \t]*:[ \t]*"  # Kubernetes env: name: X / value: Y
+        r"|[ \t]*,[ \t]*[\"']value[\"'][ \t]*:[ \t]*"  # ECS/JSON: "name": "X", "value": "Y"
+        r"|[ \t]+value[ \t]*=[ \t]*"  # .NET appSettings: key="X" value="Y"
+        r"|[ \t]*\{[^{}]{0,200}?\bdefault[ \t]*=[ \t]*"  # Terraform variable default
+        r"|[ \t]*:[ \t]*[&*]?(?:'static[ \t]+)?[A-Za-z_][\w.:]*(?:[<\[][\w., |]*[>\]])?"
+        r"(?:[ \t]*\|[ \t]*None)?[ \t]+=[ \t]*"  # typed: x: str = / API_KEY: &str =
+        r"|[ \t]+(?:string|String|str)[ \t]*=[ \t]*"  # Go: var password string = "..."
+        r"|[ \t]*(?::=|\?=|\+=|=>|==|!=|=|:|->)[ \t]*"
+        rf"|{call_style}"  # after a quoted key: f("PASSWORD", "...")
+        r"|[ \t]+(?:for[ \t]+[\w .\-]{1,40}?[ \t]+)?(?:is|was|are)[ \t]*:?[ \t]+"
+        r"|>"  # XML element: <password>...</password>
+        r"|[ \t]+"
+        r")"
+    )
+
+
 _VALUE = (
     r"(?:\"(?P<dq>(?:[^\"\\\r\n]|\\.){1,400})\"|'(?P<sq>[^'\r\n]{1,400})'|`(?P<bq>[^`\r\n]{1,400})`"
     r"|(?P<uv>[^\s\"'`,;<>(){}\[\]]{1,400}))"
 )
-_ASSIGNMENT = _KEY + _SEPARATOR + _VALUE
+# The whole assignment, searched by the exhaustive engine (the reference in tests)...
+_ASSIGNMENT = _KEY + _separator(r"(?(open)[ \t]*,[ \t]*|(?!))") + _VALUE
+# ...and what follows a key already located from a Hyperscan hit (the fast path).
+_AFTER_KEY = re.compile(_separator(r"(?!)") + _VALUE)
+_AFTER_QUOTED_KEY = re.compile(_separator(r"[ \t]*,[ \t]*") + _VALUE)
+_IDENTIFIER_CHARS = re.compile(r"[A-Za-z0-9_.\-]+")
+_IDENTIFIER_CHAR = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-")
+_QUOTES = ('"', "'", "`")
 
 
-def _value_span(match: re.Match[str]) -> tuple[int, int, bool]:
-    """Where the value is and whether it was quoted. An unquoted value ends at ``&`` only in a
-    query string (``?user=x&password=y&z=1``): elsewhere ``&`` is part of a password."""
+class _Assignment(NamedTuple):
+    """A ``key <separator> value`` candidate, however it was matched."""
+
+    text: str
+    key_start: int
+    key: str
+    sep: str
+    value_start: int
+    value_end: int
+    quoted: bool
+    end: int  # end of the matched value, quotes included
+
+
+def _assignment(match: re.Match[str], key: str, key_start: int) -> _Assignment:
+    """The candidate described by a match of the separator-and-value part. An unquoted value
+    ends at ``&`` only in a query string (``?user=x&password=y``): elsewhere ``&`` belongs to
+    the password."""
+    text = match.string
     for group in ("dq", "sq", "bq"):
         if match.group(group) is not None:
             start, end = match.span(group)
-            return start, end, True
+            return _Assignment(
+                text, key_start, key, match.group("sep"), start, end, True, match.end()
+            )
     start, end = match.span("uv")
-    key_start = match.start("key")
-    if match.string[key_start - 1 : key_start] in ("?", "&"):
-        amp = match.string.find("&", start, end)
+    if text[key_start - 1 : key_start] in ("?", "&"):
+        amp = text.find("&", start, end)
         if amp != -1:
             end = amp
-    return start, end, False
+    return _Assignment(text, key_start, key, match.group("sep"), start, end, False, match.end())
 
 
-def _value_of(match: re.Match[str]) -> tuple[str, bool]:
-    start, end, quoted = _value_span(match)
-    return match.string[start:end], quoted
+def _from_full_match(match: re.Match[str]) -> _Assignment:
+    return _assignment(match, match.group("key"), match.start("key"))
 
 
-def _accept_assignment(match: re.Match[str]) -> bool:
-    kind = classify_key(match.group("key"))
+def _judge(a: _Assignment, kind: KeyKind | None) -> str | None:
+    """The finding type when ``a`` assigns a credential of ``kind`` (from its key), else None."""
     if kind is None:
-        return False
-    value, quoted = _value_of(match)
-    raw_sep = match.group("sep")
-    sep = raw_sep.strip()
+        return None
+    value, quoted, text = a.text[a.value_start : a.value_end], a.quoted, a.text
+    if len(value) > 256:
+        return None  # longer credentials have a format of their own (PEM, JWT, provider)
+    sep = a.sep.strip()
     if sep in ("==", "!=") and not quoted:
-        return False
+        return None
     # Cheap shape checks first: most candidates fail here.
-    prose = raw_sep != ">" and sep in ("", "is", "was", "are", "is:", "was:", "are:")
+    prose = a.sep != ">" and sep in ("", "is", "was", "are", "is:", "was:", "are:")
     if kind == "password":
         if not _password_like(value, quoted=quoted, prose=prose):
-            return False
+            return None
     elif not (is_uuid(value) or looks_random(value, min_length=16)):
-        return False
+        return None
     if sep == ">" and not (
-        match.string[match.start("key") - 1 : match.start("key")] == "<"
-        and match.string.startswith("</", match.end())
+        text[a.key_start - 1 : a.key_start] == "<" and text.startswith("</", a.end)
     ):
-        return False  # ">" separates only an XML element name from its text
+        return None  # ">" separates only an XML element name from its text
     if is_placeholder(value) or is_documented_example(value) or is_reference(value, quoted=quoted):
-        return False
+        return None
     if is_concatenation(value):
-        return False  # "password=" + pw + "...": the value is a variable
-    if value.lower() == match.group("key").lower() or "://" in value:
-        return False
+        return None  # "password=" + pw + "...": the value is a variable
+    if value.lower() == a.key.lower() or "://" in value:
+        return None
     if is_file_path(value):
-        return False  # where the secret is kept, not the secret
+        return None  # where the secret is kept, not the secret
     if not quoted:
-        after = match.string[match.end() : match.end() + 1]
-        if after in ("(", "["):
-            return False  # a call or a subscript
-        if re.match(r"[ \t]+[\"'(\-$]", match.string[match.end() : match.end() + 3]):
-            return False  # a command with arguments: $password = ConvertTo-SecureString "..."
+        if text[a.end : a.end + 1] in ("(", "["):
+            return None  # a call or a subscript
+        if _ARGUMENT_FOLLOWS.match(text, a.end):
+            return None  # a command with arguments: $password = ConvertTo-SecureString "..."
         if is_code_identifier(value) and (
             _CREDENTIAL_WORD.search(value) is not None or value.isupper()
         ):
-            return False  # a variable named like a credential holds it, it is not it
-    return True
+            return None  # a variable named like a credential holds it, it is not it
+    return kind
+
+
+def _accept_assignment(match: re.Match[str]) -> bool:
+    candidate = _from_full_match(match)
+    return _judge(candidate, classify_key(candidate.key)) is not None
 
 
 _CREDENTIAL_WORD = re.compile(r"(?i)pass|pwd|secret|token|key|auth|cred")
+_ARGUMENT_FOLLOWS = re.compile(r"[ \t]+[\"'(\-$]")
+_WHITESPACE = re.compile(r"\s")
+_LETTER = re.compile(r"[^\W\d_]")
+_NOT_LETTER = re.compile(r"[\W\d_]")
 
 
 def _mixed_case_random(value: str) -> bool:
@@ -139,29 +176,21 @@ def _mixed_case_random(value: str) -> bool:
 def _password_like(value: str, *, quoted: bool, prose: bool) -> bool:
     if len(value) < 6 or len(value) > 200:
         return False
-    if any(c.isspace() for c in value):
+    if _WHITESPACE.search(value):
         return False  # a sentence, not a password
-    has_letter = any(c.isalpha() for c in value)
-    has_other = any(not c.isalpha() for c in value)
+    has_letter = _LETTER.search(value) is not None
+    has_other = _NOT_LETTER.search(value) is not None
     if prose or not quoted:
         if has_letter and has_other and character_classes(value) >= 2:
             return True
         # Letters only, both cases, long and varied: base64 of a password (Kubernetes data).
-        return (
-            not prose
-            and len(value) >= 12
-            and character_classes(value) == 2
-            and not has_other
-            and (
-                (shannon_entropy(value) >= 3.3 and not value.isalpha()) or _mixed_case_random(value)
-            )
-        )
+        return not prose and len(value) >= 12 and _mixed_case_random(value)
     return has_letter or looks_random(value, min_length=8) or value.isdigit()
 
 
 def _assignment_span(match: re.Match[str]) -> tuple[int, int]:
-    start, end, _ = _value_span(match)
-    return start, end
+    a = _from_full_match(match)
+    return a.value_start, a.value_end
 
 
 def _assignment_type(match: re.Match[str]) -> str:
@@ -169,29 +198,47 @@ def _assignment_type(match: re.Match[str]) -> str:
 
 
 class _AssignmentRule(Rule):
-    """Matched where a key starts rather than searched: the anchor includes the identifier
-    around the keyword and Hyperscan reports its leftmost start, where the assignment
-    pattern is tried once."""
+    """Matched where a key starts rather than searched: Hyperscan reports the leftmost start
+    of the identifier around a keyword; the key is classified first (cached, cheap) and only a
+    credential-named key has its separator and value matched."""
 
     def find_hits(self, text: str, hits: list[tuple[int, int]]) -> Iterator[Finding]:
         tried: set[int] = set()
         for start, _ in hits:
-            if start in tried:
-                continue
+            if start in tried or (start > 0 and text[start - 1] in _IDENTIFIER_CHAR):
+                continue  # seen, or the middle of an identifier longer than the anchor
             tried.add(start)
-            if start > 0 and text[start - 1] in "\"'`":
-                start -= 1
-            match = self.pattern.match(text, start)
-            if match is not None and _accept_assignment(match):
-                first, last = _assignment_span(match)
-                yield Finding(first, last, _assignment_type(match), self.name, self.priority)
+            ident = _IDENTIFIER_CHARS.match(text, start)
+            if ident is None or ident.end() - start > 130:
+                continue
+            key = ident.group()
+            kind = classify_key(key)
+            if kind is None:
+                continue
+            pos = ident.end()
+            quote = text[start - 1] if start > 0 and text[start - 1] in _QUOTES else ""
+            if quote and text.startswith(quote, pos):
+                pos += 1
+            else:
+                quote = ""
+            if text.startswith("]", pos):
+                pos += 1
+            match = (_AFTER_QUOTED_KEY if quote else _AFTER_KEY).match(text, pos)
+            if match is None:
+                continue
+            candidate = _assignment(match, key, start)
+            found = _judge(candidate, kind)
+            if found is not None:
+                yield Finding(
+                    candidate.value_start, candidate.value_end, found, self.name, self.priority
+                )
 
 
 _ASSIGNMENT_RULE = _AssignmentRule(
     name="generic.assignment",
     type="secret",
     pattern=re.compile(_ASSIGNMENT),
-    anchors=(r"[A-Za-z0-9_.\-]{0,60}(?:pass|pwd|secret|token|key|auth|credential|bearer)",),
+    anchors=(rf"[A-Za-z0-9_.\-]{{0,60}}(?:{_KEYWORDS})",),
     before=72,
     after=700,
     priority=40,
@@ -449,7 +496,7 @@ GENERIC_RULES: tuple[Rule, ...] = (
         r"(?P<secret>[A-Za-z0-9._~+/\-]{12,}=*)",
         (r"bearer\s+[A-Za-z0-9._~+/\-]{12}", r"authorization"),
         before=48,
-        after=4096,
+        after=160,
         priority=55,
         caseless_anchors=True,
         accept=_accept_bearer,
@@ -457,7 +504,7 @@ GENERIC_RULES: tuple[Rule, ...] = (
     rule(
         "cli.user_password_flag",
         "password",
-        r"(?:^|\s)(?:-u|--user)[ =][\"']?[^\s:\"']{1,64}:(?P<secret>[^\s\"']{1,128})",
+        r"(?<!\S)(?:-u|--user)[ =][\"']?[^\s:\"']{1,64}:(?P<secret>[^\s\"']{1,128})",
         r"(?:-u|--user)[ =]",
         before=8,
         after=200,
@@ -484,6 +531,7 @@ GENERIC_RULES: tuple[Rule, ...] = (
         priority=60,
         accept=_accept_url,
         type_of=_url_type,
+        at_start=False,
     ),
     rule(
         "generic.password_multilingual",
@@ -506,6 +554,7 @@ GENERIC_RULES: tuple[Rule, ...] = (
         after=220,
         priority=45,
         accept=_accept_decoded_output,
+        at_start=False,
     ),
     rule(
         "generic.login_pair",
@@ -536,6 +585,7 @@ GENERIC_RULES: tuple[Rule, ...] = (
         priority=45,
         caseless_anchors=False,
         accept=_accept_credential_pair,
+        at_start=False,
     ),
     rule(
         "powershell.secure_string",

@@ -163,7 +163,7 @@ _CHAT_AND_MAIL: list[Rule] = [
         "slack.webhook",
         "slack_webhook",
         r"(?P<secret>https://hooks\.slack\.com/(?:services|workflows|triggers)/[A-Za-z0-9+/_\-]{20,200})",
-        r"hooks\.slack\.com/(?:services|workflows|triggers)/",
+        r"https://hooks\.slack\.com/(?:services|workflows|triggers)/",
         before=40,
         after=220,
         accept=_real,
@@ -173,7 +173,7 @@ _CHAT_AND_MAIL: list[Rule] = [
         "discord_webhook",
         r"(?P<secret>https://(?:ptb\.|canary\.)?discord(?:app)?\.com/api/webhooks/\d{5,30}/"
         r"[A-Za-z0-9_\-]{30,100})",
-        r"discord(?:app)?\.com/api/webhooks/",
+        r"https://(?:ptb\.|canary\.)?discord(?:app)?\.com/api/webhooks/",
         before=40,
         after=160,
         accept=_real,
@@ -182,7 +182,7 @@ _CHAT_AND_MAIL: list[Rule] = [
         "telegram.bot_token",
         "telegram_bot_token",
         r"(?<![0-9])(?P<secret>\d{8,10}:AA[A-Za-z0-9_\-]{33})(?![A-Za-z0-9_\-])",
-        r"[0-9]{8}:AA[A-Za-z0-9_\-]{33}",
+        r"[0-9]{8,10}:AA[A-Za-z0-9_\-]{33}",
         before=48,
         after=4,
         accept=_real,
@@ -281,6 +281,7 @@ _PAYMENTS_AND_AI: list[Rule] = [
         before=330,
         after=330,
         accept=_real,
+        at_start=False,
     ),
     rule(
         "sk_prefixed.api_key",
@@ -370,6 +371,7 @@ _CLOUD: list[Rule] = [
         before=48,
         after=10,
         accept=_random_key,
+        at_start=False,
     ),
     rule(
         "digitalocean.token",
@@ -451,6 +453,7 @@ _CLOUD: list[Rule] = [
         before=200,
         after=100,
         accept=_real,
+        at_start=False,
     ),
     rule(
         "age.secret_key",

@@ -52,9 +52,24 @@ class Rule:
         object.__setattr__(self, "_has_secret_group", "secret" in self.pattern.groupindex)
 
     def find_hits(self, text: str, hits: list[tuple[int, int]]) -> Iterator[Finding]:
-        """Findings around anchor hits (``(start, end)``, by end): the validator is searched
-        in the merged windows ``[end - before, end + after]``. ``start`` is meaningful only
-        for rules with ``anchor_start`` (Hyperscan's leftmost start of match)."""
+        """Findings around anchor hits (``(start, end)``, in order of end).
+
+        With ``anchor_start``, Hyperscan reports where each anchor match begins (its leftmost
+        start) and the pattern, which begins where the anchor does, is matched there once.
+        Otherwise the pattern is searched in the merged windows
+        ``[end - before, end + after]``."""
+        if self.anchor_start:
+            seen: set[int] = set()
+            for start, _ in hits:
+                if start in seen:
+                    continue
+                seen.add(start)
+                match = self.pattern.match(text, start)
+                if match is not None and (self.accept is None or self.accept(match)):
+                    finding = self._finding(match)
+                    if finding is not None:
+                        yield finding
+            return
         n = len(text)
         lo, hi = -1, -1
         for _, end in hits:
@@ -67,6 +82,18 @@ class Rule:
             lo, hi = start, stop
         if hi >= 0:
             yield from self.find(text, lo, hi)
+
+    def _finding(self, match: re.Match[str]) -> Finding | None:
+        if self.span_of is not None:
+            start, end = self.span_of(match)
+        elif self._has_secret_group:
+            start, end = match.span("secret")
+        else:
+            start, end = match.span()
+        if start >= end:
+            return None
+        kind = self.type if self.type_of is None else self.type_of(match)
+        return Finding(start, end, kind, self.name, self.priority)
 
     def find(self, text: str, lo: int, hi: int) -> Iterator[Finding]:
         """Findings of this rule whose match starts in ``text[lo:hi]``.
@@ -84,15 +111,9 @@ class Rule:
                 hi = min(n, hi + max(self.after, _GROWTH))
                 continue
             if self.accept is None or self.accept(match):
-                if self.span_of is not None:
-                    start, end = self.span_of(match)
-                elif self._has_secret_group:
-                    start, end = match.span("secret")
-                else:
-                    start, end = match.span()
-                if start < end:
-                    kind = self.type if self.type_of is None else self.type_of(match)
-                    yield Finding(start, end, kind, self.name, self.priority)
+                finding = self._finding(match)
+                if finding is not None:
+                    yield finding
                 pos = max(match.end(), match.start() + 1)
             else:
                 # A rejected match may hide a valid one starting inside it.
@@ -112,8 +133,10 @@ def rule(
     caseless_anchors: bool = False,
     accept: Accept | None = None,
     type_of: TypeOf | None = None,
+    at_start: bool = True,
 ) -> Rule:
-    """Shorthand used by the rule tables."""
+    """Shorthand used by the rule tables. ``at_start`` (the default) says the pattern begins
+    where its anchors begin, so it is matched at each anchor's start instead of searched."""
     return Rule(
         name=name,
         type=type,
@@ -123,6 +146,7 @@ def rule(
         after=after,
         priority=priority,
         caseless_anchors=caseless_anchors,
+        anchor_start=at_start,
         accept=accept,
         type_of=type_of,
     )

@@ -46,12 +46,17 @@ EXAMPLE_VALUES = frozenset(
     }
 )
 
-# Words and signs that mark a value as a stand-in (matched on the lower-cased value).
-_PLACEHOLDER_MARKERS = re.compile(
-    r"your[_\- ]?|my[_\-]?(?:api|secret|token|pass)|placeholder|changeme|change[_\-]me|changeit"
-    r"|replace[_\-]?me|redacted|example|sample|dummy|not[_\-]?a[_\-]?real|insert[_\-]"
-    r"|fill[_\-]?in|todo|fixme|xxxx|\*\*\*|\.\.\.|…|•••|<[^>]*>|\{\}|_here\b"
-)
+# Words and signs that mark a value as a stand-in (looked for in the lower-cased value): plain
+# substrings first (fast), then the two that need a pattern.
+_PLACEHOLDER_SUBSTRINGS = (
+    "your", "placeholder", "changeme", "change_me", "change-me", "changeit", "replaceme",
+    "replace_me", "replace-me", "redacted", "example", "sample", "dummy", "notareal",
+    "not_a_real", "not-a-real", "insert_", "insert-", "fillin", "fill_in", "fill-in", "todo",
+    "fixme", "xxxx", "***", "...", "…", "•••", "{}", "_here",
+)  # fmt: skip
+_PLACEHOLDER_PATTERNS = re.compile(r"<[^>]*>|my[_\-]?(?:api|secret|token|pass)")
+_PLACEHOLDER_ANY = re.compile("|".join(map(re.escape, _PLACEHOLDER_SUBSTRINGS)))
+_RUN_OF_SIX = re.compile(r"(.)\1\1\1\1\1")
 
 # Well-known defaults and words that stand where a secret would go.
 _DEFAULT_WORDS = frozenset(
@@ -137,20 +142,20 @@ _DEFAULT_WORDS = frozenset(
 
 # A value that points at the secret instead of being it: environment variables, templating,
 # secret-manager references, encrypted blobs, password hashes.
-_REFERENCE = re.compile(
-    r"""(?x)
-    ^\$\{.*\}$ | ^\$\(.*\)$ | ^\$[A-Za-z_]\w*$ | ^\$\$ | ^\{\{.*\}\}$ | ^\{[A-Za-z_]\w*\}$
-    | ^%[A-Za-z_]+%$ | ^%\([A-Za-z_]\w*\)s$ | ^%s$
-    | \$\{\{ | \{\{ | \}\} | \$\{[A-Za-z_]
-    | os\.environ | os\.getenv | getenv\( | process\.env | ENV\[ | ENV\.fetch | env\(
-    | System\.getenv | Environment\.GetEnvironmentVariable | secrets\.[A-Z_]
-    | ^vault: | ^ssm: | ^arn:aws: | ^ref\+ | ^!Ref | \{\{resolve: | ^ENC\[ | ^AQICA
-    | ^\$ANSIBLE_VAULT | ^!vault | ^sha(?:1|256|384|512)[-:] | ^md5: | ^h1: | ^\$2[abxy]?\$
-    | ^\$argon2 | ^\$[156]\$ | ^\{SSHA\} | ^\{SHA\}
-    """
+_REFERENCE_PREFIXES = (
+    "vault:", "ssm:", "arn:aws:", "ref+", "!Ref", "ENC[", "AQICA", "$ANSIBLE_VAULT", "!vault",
+    "sha1-", "sha1:", "sha256-", "sha256:", "sha384-", "sha384:", "sha512-", "sha512:", "md5:",
+    "h1:", "$2$", "$2a$", "$2b$", "$2x$", "$2y$", "$argon2", "$1$", "$5$", "$6$", "{SSHA}",
+    "{SHA}", "$$",
+)  # fmt: skip
+_REFERENCE_SUBSTRINGS = (
+    "${", "{{", "}}", "os.environ", "os.getenv", "getenv(", "process.env", "ENV[", "ENV.fetch",
+    "env(", "System.getenv", "Environment.GetEnvironmentVariable",
+)  # fmt: skip
+_REFERENCE_WHOLE = re.compile(
+    r"\$\(.*\)|\$[A-Za-z_]\w*|\{[A-Za-z_]\w*\}|%[A-Za-z_]+%|%\([A-Za-z_]\w*\)s|%s"
 )
-# Characters without which no reference pattern above can match: skip the regex otherwise.
-_REFERENCE_HINTS = frozenset("$%{}([.:!")
+_SECRETS_CONTEXT = re.compile(r"secrets\.[A-Z_]")
 
 _IDENTIFIER = re.compile(
     r"[A-Za-z_][A-Za-z0-9_]*(?:(?:\.|->|::)[A-Za-z_][A-Za-z0-9_]*)*(?:\(.*\)|\[.*\])?"
@@ -164,13 +169,13 @@ _CONCATENATED = re.compile(r"[+.]\s*[A-Za-z_][\w.]*(?:\(\))?\s*[+.]")
 _PATH = re.compile(r"(?:~|\.{1,2})?(?:/[\w.\-]+)+/?|[A-Za-z]:\\[\w.\\\-]+")
 _WORD_PARTS = re.compile(r"[^\s\-_.:/]+")
 _WORD = re.compile(r"[a-z]{4,}|[A-Z]{4,}|[A-Z][a-z]{3,}")
-_RUN_OF_SIX = re.compile(r"(.)\1{5,}")
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 _SEQUENTIAL = (
     "abcdefghijklmnopqrstuvwxyz",
     "0123456789012345678901234567890123456789",
     "qwertyuiopasdfghjklzxcvbnm",
 )
+_C_LOG2_C = [0.0] + [c * math.log2(c) for c in range(1, 257)]
 _DIGITS = frozenset(string.digits)
 _LOWER = frozenset(string.ascii_lowercase)
 _UPPER = frozenset(string.ascii_uppercase)
@@ -185,7 +190,8 @@ def shannon_entropy(value: str) -> float:
     n = len(value)
     if not n:
         return 0.0
-    return -sum((c / n) * math.log2(c / n) for c in map(value.count, set(value)))
+    # H = log2(n) - sum(c * log2(c)) / n over the character counts c (all loops in C).
+    return math.log2(n) - sum(map(_C_LOG2_C.__getitem__, map(value.count, set(value)))) / n
 
 
 def is_documented_example(value: str) -> bool:
@@ -210,7 +216,8 @@ def _repetitive(value: str) -> bool:
 
 def has_placeholder_marker(value: str) -> bool:
     """Contains a word or sign that marks a stand-in (``your-``, ``<...>``, ``xxxx``, ``...``)."""
-    return bool(_PLACEHOLDER_MARKERS.search(value.lower()))
+    lower = value.lower()
+    return bool(_PLACEHOLDER_ANY.search(lower) or _PLACEHOLDER_PATTERNS.search(lower))
 
 
 def is_placeholder(value: str) -> bool:
@@ -219,7 +226,9 @@ def is_placeholder(value: str) -> bool:
     if not stripped:
         return True
     lower = stripped.lower()
-    if lower in _DEFAULT_WORDS or _PLACEHOLDER_MARKERS.search(lower):
+    if lower in _DEFAULT_WORDS or _PLACEHOLDER_ANY.search(lower):
+        return True
+    if ("<" in lower or "my" in lower) and _PLACEHOLDER_PATTERNS.search(lower):
         return True
     return _repetitive(stripped)
 
@@ -256,7 +265,11 @@ def is_file_path(value: str) -> bool:
 def is_reference(value: str, *, quoted: bool) -> bool:
     """A value that refers to a secret instead of holding it (env var, template, vault ref),
     or, unquoted, an expression of code (``settings.password``, ``get_token()``)."""
-    if not _REFERENCE_HINTS.isdisjoint(value) and _REFERENCE.search(value):
+    if value.startswith(_REFERENCE_PREFIXES) or any(s in value for s in _REFERENCE_SUBSTRINGS):
+        return True
+    if value[:1] in ("$", "{", "%") and _REFERENCE_WHOLE.fullmatch(value):
+        return True
+    if "secrets." in value and _SECRETS_CONTEXT.search(value):
         return True
     return not quoted and is_code_expression(value)
 
