@@ -9,3 +9,13 @@ from credgate.guard.output_filter import MODES, Mode, OutputFilter
 from credgate.guard.stream import StreamMasker
 
 __all__ = ["MODES", "Finding", "Mode", "OutputFilter", "StreamMasker"]
+
+# The input inspector (docs/concepts/input-inspector.md).
+from credgate.guard.inspector import (
+    DEFAULT_THRESHOLD,
+    Inspection,
+    Reason,
+    inspect_text,
+)
+
+__all__ += ["DEFAULT_THRESHOLD", "Inspection", "Reason", "inspect_text"]
