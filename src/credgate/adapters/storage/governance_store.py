@@ -28,12 +28,10 @@ class GovernanceStore:
     # -- namespace risk configuration --------------------------------------------------------
     @staticmethod
     def risk_config(tx: SqlTx, namespace: str) -> str:
-        row = tx.conn.execute(
-            sa.select(g.namespace_settings.c.risk_config).where(
-                g.namespace_settings.c.namespace == namespace
-            )
-        ).first()
-        return row.risk_config if row is not None else ""
+        rows = tx.fetch(
+            "SELECT risk_config FROM namespace_settings WHERE namespace = :ns", ns=namespace
+        )
+        return str(rows[0].risk_config) if rows else ""
 
     @staticmethod
     def put_risk_config(tx: SqlTx, namespace: str, text: str, now: float, by: str | None) -> None:
@@ -53,13 +51,14 @@ class GovernanceStore:
     # -- sessions ---------------------------------------------------------------------------
     @staticmethod
     def session(tx: SqlTx, namespace: str, session_id: str) -> tuple[bool, list[dict[str, Any]]]:
-        row = tx.conn.execute(
-            sa.select(g.sessions.c.tainted, g.sessions.c.reasons).where(
-                g.sessions.c.namespace == namespace, g.sessions.c.session_id == session_id
-            )
-        ).first()
-        if row is None:
+        rows = tx.fetch(
+            "SELECT tainted, reasons FROM sessions WHERE namespace = :ns AND session_id = :sid",
+            ns=namespace,
+            sid=session_id,
+        )
+        if not rows:
             return False, []
+        row = rows[0]
         return bool(row.tainted), list(json.loads(row.reasons))
 
     @classmethod
