@@ -36,6 +36,9 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
+# The script's own directory comes first on sys.path; a sibling module named like a standard
+# one (benchmarks/inspect.py) would shadow it. Import from src/ and the standard library only.
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
 sys.path.insert(0, str(ROOT / "src"))
 
 from credgate.guard import OutputFilter  # noqa: E402
