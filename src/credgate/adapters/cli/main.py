@@ -74,6 +74,9 @@ def _register() -> None:
     cli.add_command(elevations.elevation_profile)
     cli.add_command(proposals.proposals)
     cli.add_command(webhooks.webhook)
+    from credgate.adapters.cli import mcp_cmd
+
+    cli.add_command(mcp_cmd.mcp)
 
 
 _register()

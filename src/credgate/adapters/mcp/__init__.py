@@ -1,0 +1,1 @@
+"""credgate's Model Context Protocol server (``credgate mcp``); see docs/concepts/mcp.md."""
