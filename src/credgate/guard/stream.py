@@ -30,7 +30,8 @@ if TYPE_CHECKING:
 __all__ = ["StreamMasker"]
 
 _TRAILING_RUN = re.compile(r"\S*\Z")
-_LAST_SPACE = re.compile(r"\s")
+# Text is rescanned once this much more than the holdback is pending, not on every chunk.
+_BATCH = 256
 
 
 class StreamMasker:
@@ -92,6 +93,8 @@ class StreamMasker:
             from credgate.guard.output_filter import blocked_error
 
             raise blocked_error([self._blocked])
+        if not final and len(self._buf) - self._emitted < self._filter.holdback + _BATCH:
+            return ""  # nothing could be emitted yet: do not rescan for every small chunk
         findings = merge_findings(self._filter.raw_findings(self._buf))
         fresh = [f for f in findings if f.end > self._emitted]
         if fresh and self._filter.mode == "block":
