@@ -125,7 +125,9 @@ def _accept_flag_password(match: re.Match[str]) -> bool:
 
 _PEM_LABEL = r"[A-Z0-9 ]{0,30}PRIVATE KEY(?: BLOCK)?"
 _PEM = (
-    rf"-----BEGIN {_PEM_LABEL}-----(?:[\s\S]{{0,20000}}?-----END {_PEM_LABEL}-----"
+    # The body cannot contain "-----": a BEGIN line never scans past the next BEGIN or END
+    # (linear time however many BEGIN lines a hostile text repeats).
+    rf"-----BEGIN {_PEM_LABEL}-----(?:(?:[^-]|-(?!----)){{0,20000}}?-----END {_PEM_LABEL}-----"
     r"|(?:(?:\\[rn]|[ \t\r\n\"'+,])+"  # an unterminated block: base64 lines, PEM headers
     r"(?:[A-Za-z0-9+/=]{16,}|(?:Proc-Type|DEK-Info|Comment|Version):[^\r\n\\]*))+)"
 )
