@@ -1,8 +1,10 @@
 """The scanning engine: Hyperscan finds anchors in one pass, Python validates around them.
 
 Stage one compiles every rule's anchors into one Hyperscan database and scans the text once,
-whatever the number of rules; each match reports ``(rule, end offset)``. Stage two merges the
-windows around a rule's hits and runs that rule's validator (Python ``re``) only there.
+whatever the number of rules; each match reports ``(rule, start, end)`` (the start is
+Hyperscan's leftmost start of match, asked for only by rules whose pattern begins where their
+anchor does). Stage two runs each rule's validator (Python ``re``) only there: matched at each
+anchor start, or searched in the merged windows around the anchors' ends.
 
 Hyperscan scans bytes and Python offsets count code points, so the text is first encoded
 with exactly one byte per code point (:func:`to_scan_bytes`). Offsets then agree and no
