@@ -19,7 +19,6 @@ whatever is detected so far, so memory stays bounded.
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING
 
 from credgate.guard.findings import Finding, mask_text, merge_findings
@@ -29,7 +28,7 @@ if TYPE_CHECKING:
 
 __all__ = ["StreamMasker"]
 
-_TRAILING_RUN = re.compile(r"\S*\Z")
+_SPACES = " \t\n\r\f\v"
 # Text is rescanned once this much more than the holdback is pending, not on every chunk.
 _BATCH = 256
 
@@ -52,6 +51,7 @@ class StreamMasker:
         self._buf = ""
         self._emitted = 0  # _buf[:_emitted] was already passed on (kept as context)
         self._offset = 0  # stream position of _buf[0]
+        self._scanned = 0  # len(_buf) at the last scan
         self._blocked: Finding | None = None
         self._closed = False
         self.findings: list[Finding] = []
@@ -78,8 +78,9 @@ class StreamMasker:
 
     def _cut(self, findings: list[Finding]) -> int:
         n = len(self._buf)
-        trailing = _TRAILING_RUN.search(self._buf, self._emitted)
-        run_start = trailing.start() if trailing is not None else n
+        # Start of the trailing run of non-whitespace (ASCII whitespace only: holding a run
+        # that contains other spaces a little longer is safe). rfind keeps it linear.
+        run_start = max(self._emitted, *(self._buf.rfind(c, self._emitted) + 1 for c in _SPACES))
         cut = min(n - self._filter.holdback, run_start)
         for finding in reversed(findings):
             if finding.start < cut < finding.end and finding.start >= self._emitted:
@@ -93,8 +94,15 @@ class StreamMasker:
             from credgate.guard.output_filter import blocked_error
 
             raise blocked_error([self._blocked])
-        if not final and len(self._buf) - self._emitted < self._filter.holdback + _BATCH:
-            return ""  # nothing could be emitted yet: do not rescan for every small chunk
+        pending = len(self._buf) - self._emitted
+        if not final and (
+            pending < self._filter.holdback + _BATCH
+            or len(self._buf) - self._scanned < max(_BATCH, pending // 4)
+        ):
+            # Nothing could be emitted yet, or too little arrived since the last scan: do not
+            # rescan for every small chunk (a long held run would make that quadratic).
+            return ""
+        self._scanned = len(self._buf)
         findings = merge_findings(self._filter.raw_findings(self._buf))
         fresh = [f for f in findings if f.end > self._emitted]
         if fresh and self._filter.mode == "block":
@@ -131,4 +139,5 @@ class StreamMasker:
             start = boundary
         self._buf = self._buf[start:]
         self._emitted -= start
+        self._scanned -= start
         self._offset += start
