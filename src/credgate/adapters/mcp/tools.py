@@ -168,6 +168,10 @@ class CredgateTools:
         entry: Result = {"path": key, "reference": f'{{{{secret "secret/data/{key}#<field>"}}}}'}
         try:
             custom = self.client.read_metadata(key).get("custom_metadata") or {}
+        except PendingError:
+            # The risk rules hold even a metadata read of critical data for a human.
+            entry["metadata_withheld"] = "credgate holds this secret's metadata (critical risk)"
+            custom = {}
         except Error as exc:
             entry["metadata_error"] = exc.code
             custom = {}
