@@ -13,6 +13,7 @@ import threading
 from collections.abc import Sequence
 from typing import Any
 
+from credgate.clock import Clock, SystemClock
 from credgate.sdk import Client, IssuedToken
 from credgate.sdk._core import Call
 
@@ -33,10 +34,12 @@ def broker_http_call(request: Data) -> Call[Data]:
 class SdkAgentClient:
     """The agent's credgate client for the MCP tools (thread-safe: tools run in threads)."""
 
-    def __init__(self, client: Client) -> None:
+    def __init__(self, client: Client, *, clock: Clock | None = None) -> None:
         self._base = client
         self._client = client
         self._elevated: Client | None = None
+        self._elevated_until: float | None = None
+        self._clock = clock if clock is not None else SystemClock()
         self._lock = threading.Lock()
 
     def __repr__(self) -> str:
@@ -44,7 +47,11 @@ class SdkAgentClient:
 
     @property
     def current(self) -> Client:
+        """The elevated client while its elevation lasts, else the agent's own."""
         with self._lock:
+            until = self._elevated_until
+            if self._client is not self._base and until is not None and self._clock.now() >= until:
+                self._client = self._base  # the elevation ended by itself: back to the base token
             return self._client
 
     @property
@@ -116,5 +123,6 @@ class SdkAgentClient:
         )
         with self._lock:
             previous, self._elevated, self._client = self._elevated, elevated, elevated
+            self._elevated_until = issued.expires_at
         if previous is not None:
             previous.close()
