@@ -259,7 +259,9 @@ class GovernanceService:
             params={"format": body.format},
             prepare=self.webhooks.prepare,
         )
-        return self.broker.run(ctx, action, handler)
+        outcome = self.broker.run(ctx, action, handler)
+        self.dispatcher.forget_subscriptions()
+        return outcome
 
     def list_webhooks(self, ctx: RequestContext) -> Outcome:
         def handler(tx: SqlTx, caller: Caller) -> Outcome:
@@ -286,9 +288,11 @@ class GovernanceService:
             self.webhooks.delete(tx, caller.namespace, name)
             return Outcome(None, status=204)
 
-        return self.broker.run(
+        outcome = self.broker.run(
             ctx, Action("webhook.delete", "delete", f"sys/webhooks/{name}"), handler
         )
+        self.dispatcher.forget_subscriptions()
+        return outcome
 
     def list_deliveries(self, ctx: RequestContext, query: Mapping[str, str]) -> Outcome:
         limit = query.get("limit", "100")

@@ -214,10 +214,16 @@ def create_app(cg: Credgate) -> Starlette:
                         raise MethodNotAllowed(f"{method} is not allowed on /v1/{lookup}")
                     raise NotFound(f"no such endpoint: /v1/{lookup}", hint="see /v1/openapi.json")
                 route, params = found
-                outcome = await run_in_threadpool(route.call, cg, ctx, params, body, query)
+                if route.blocking:
+                    outcome = await run_in_threadpool(route.call, cg, ctx, params, body, query)
+                else:
+                    outcome = route.call(cg, ctx, params, body, query)
             else:
+                # KV requests are short and CPU-bound: run them on the event loop. Handing each
+                # to a worker thread costs more than the request (GIL hand-offs between
+                # threads); only routes that wait on something are marked ``blocking``.
                 op = _operation(method, query)
-                outcome = await run_in_threadpool(cg.secrets.logical, ctx, op, path, body, query)
+                outcome = cg.secrets.logical(ctx, op, path, body, query)
             return _render(outcome)
         except Error as exc:
             return error_response(exc)

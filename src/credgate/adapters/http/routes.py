@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from credgate.errors import NotFound
 from credgate.service import schemas as s
 from credgate.service.app import Credgate
 from credgate.service.broker import Outcome, RequestContext
@@ -27,6 +28,7 @@ class Route:
     body: type[s.Body] | None = None
     tag: str = "sys"
     query: tuple[str, ...] = ()
+    blocking: bool = False  # waits on I/O or scans files: run it in a worker thread
     regex: re.Pattern[str] = field(init=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -50,9 +52,10 @@ def _routes() -> list[Route]:
         body: type[s.Body] | None = None,
         tag: str = "sys",
         query: tuple[str, ...] = (),
+        blocking: bool = False,
     ) -> Callable[[Call], Call]:
         def deco(fn: Call) -> Call:
-            r.append(Route(method, pattern, fn, summary, body, tag, query))
+            r.append(Route(method, pattern, fn, summary, body, tag, query, blocking))
             return fn
 
         return deco
@@ -303,6 +306,7 @@ def _routes() -> list[Route]:
         "Search the audit trail.",
         tag="audit",
         query=("agent", "session", "since", "path", "limit"),
+        blocking=True,
     )
     def _a_search(
         app: Credgate, ctx: RequestContext, p: Mapping[str, str], body: Any, q: Mapping[str, str]
@@ -314,6 +318,7 @@ def _routes() -> list[Route]:
         "sys/audit-trail/session/{session_id}",
         "A session's timeline, in order.",
         tag="audit",
+        blocking=True,
     )
     def _a_session(
         app: Credgate, ctx: RequestContext, p: Mapping[str, str], body: Any, q: Mapping[str, str]
@@ -321,7 +326,11 @@ def _routes() -> list[Route]:
         return app.audit_trail.session(ctx, p["session_id"])
 
     @add(
-        "POST", "sys/audit-trail/verify", "Verify the hash chains of the audit trail.", tag="audit"
+        "POST",
+        "sys/audit-trail/verify",
+        "Verify the hash chains of the audit trail.",
+        tag="audit",
+        blocking=True,
     )
     def _a_verify(
         app: Credgate, ctx: RequestContext, p: Mapping[str, str], body: Any, q: Mapping[str, str]
@@ -334,6 +343,7 @@ def _routes() -> list[Route]:
         "HMAC a value and find where it was served.",
         s.AuditHash,
         tag="audit",
+        blocking=True,
     )
     def _a_hash(
         app: Credgate, ctx: RequestContext, p: Mapping[str, str], body: Any, q: Mapping[str, str]
@@ -359,6 +369,7 @@ def _routes() -> list[Route]:
         "One approval; ?wait=30s holds until it is decided.",
         tag="approvals",
         query=("wait",),
+        blocking=True,
     )
     def _ap_read(
         app: Credgate, ctx: RequestContext, p: Mapping[str, str], body: Any, q: Mapping[str, str]
@@ -661,11 +672,26 @@ def _routes() -> list[Route]:
     ) -> Outcome:
         return app.proposals.reject(ctx, p["proposal_id"], _b(s.Reason, body))
 
+    @add(
+        "POST",
+        "broker/http",
+        "Brokered HTTP call: secrets injected by credgate, the answer masked.",
+        s.BrokerHttp,
+        tag="broker",
+        blocking=True,
+    )
+    def _broker_http(
+        app: Credgate, ctx: RequestContext, p: Mapping[str, str], body: Any, q: Mapping[str, str]
+    ) -> Outcome:
+        if app.brokered is None:
+            raise NotFound("brokered use is not enabled on this server")
+        return app.brokered.http(ctx, _b(s.BrokerHttp, body))
+
     return r
 
 
 ROUTES: tuple[Route, ...] = tuple(_routes())
-RESERVED_PREFIXES = ("sys/", "auth/")
+RESERVED_PREFIXES = ("sys/", "auth/", "broker/")
 
 
 def match(method: str, path: str) -> tuple[Route, dict[str, str]] | None:

@@ -23,6 +23,7 @@ import logging
 import os
 import random
 import threading
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -55,6 +56,9 @@ HttpClientFactory = Callable[[], httpx.Client]
 def default_http_client() -> httpx.Client:
     """No proxies from the environment, no redirects, no cookies kept between receivers."""
     return httpx.Client(follow_redirects=False, trust_env=False, headers={"Accept": "*/*"})
+
+
+SUBSCRIPTION_TTL = 1.0  # seconds a namespace's webhook list is reused for enqueue
 
 
 class Dispatcher:
@@ -96,6 +100,7 @@ class Dispatcher:
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
         self._wake = threading.Event()
+        self._subs: dict[str, tuple[float, list[tuple[str, tuple[str, ...]]]]] = {}
 
     # -- the request side -------------------------------------------------------------------
 
@@ -134,12 +139,12 @@ class Dispatcher:
                 )
             return self._enqueue(conn, notification)
         try:
-            # Most namespaces have no webhook for most kinds: find out without a write lock.
-            with self.engine.connect() as peek:
-                wanted = any(
-                    event_matches(events, notification.kind)
-                    for _, events in store.subscribed_webhooks(peek, notification.namespace)
-                )
+            # Most namespaces have no webhook for most kinds: find out without a write lock,
+            # from a subscription list that is at most SUBSCRIPTION_TTL seconds old.
+            wanted = any(
+                event_matches(events, notification.kind)
+                for _, events in self._subscriptions(notification.namespace)
+            )
             if not wanted:
                 return []
             with self._write() as own:
@@ -160,6 +165,22 @@ class Dispatcher:
             if queue.insert_delivery(conn, delivery_id, webhook_id, n, now):
                 ids.append(delivery_id)
         return ids
+
+    def _subscriptions(self, namespace: str) -> list[tuple[str, tuple[str, ...]]]:
+        now = time.monotonic()
+        cached = self._subs.get(namespace)
+        if cached is not None and cached[0] > now:
+            return cached[1]
+        with self.engine.connect() as peek:
+            subs = store.subscribed_webhooks(peek, namespace)
+        if len(self._subs) > 1024:
+            self._subs.clear()
+        self._subs[namespace] = (now + SUBSCRIPTION_TTL, subs)
+        return subs
+
+    def forget_subscriptions(self) -> None:
+        """Drop the cached subscription lists (after a webhook was created or changed here)."""
+        self._subs.clear()
 
     def wake(self) -> None:
         """Tell the background loop there is work (after a commit made deliveries due)."""
