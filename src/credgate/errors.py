@@ -130,6 +130,17 @@ class OutputBlocked(Denied):
     default_hint = "the output contained a credential; use brokered access instead of revealing it"
 
 
+class EgressDenied(Denied):
+    """Brokered use refused: a secret may only be sent to the hosts in its ``allowed_hosts``
+    metadata, over http(s), to an address its listing allows. Names the host, never a value."""
+
+    code = "egress_denied"
+    default_hint = (
+        "a secret is only sent to the hosts in its allowed_hosts metadata; an operator can "
+        "add the host (credgate kv metadata put PATH --allowed-hosts HOST)"
+    )
+
+
 class Pending(Error):
     """Not refused, not served yet: a human must act first. HTTP 202 with a ``pending`` object."""
 
@@ -208,3 +219,28 @@ class ConfigError(Error):
     code = "config_error"
     exit_code = 2
     default_hint = "check credgate.toml and the CREDGATE_* environment variables"
+
+
+class UpstreamError(Unavailable):
+    """A brokered call could not be completed: the upstream host is unreachable, refused the
+    connection or TLS, or answered with something that is not HTTP."""
+
+    code = "upstream_error"
+    status = 502
+    default_hint = "check that the upstream service is up and that the URL is right"
+
+
+class UpstreamTimeout(UpstreamError):
+    """A brokered call took longer than its timeout; nothing of its response is returned."""
+
+    code = "upstream_timeout"
+    status = 504
+    default_hint = "retry later, or raise the request's timeout (capped by the server)"
+
+
+class UpstreamTooLarge(UpstreamError):
+    """A brokered call's response was larger than ``max_response_bytes``: it is refused whole
+    (a cut response could end inside a secret the filter then cannot recognise)."""
+
+    code = "upstream_too_large"
+    default_hint = "raise max_response_bytes (capped by the server) or ask for less data"

@@ -35,6 +35,7 @@ from credgate.errors import ConfigError
 from credgate.service.audit import AuditBroker
 from credgate.service.audit_trail import AuditTrailService
 from credgate.service.broker import Broker
+from credgate.service.brokered_http import BrokeredHttpService
 from credgate.service.elevations import ElevationService
 from credgate.service.governance import GovernanceService
 from credgate.service.identity import IdentityService
@@ -71,6 +72,7 @@ class Credgate:
     metrics: Metrics
     clock: Clock
     sinks: list[AuditSink] = field(default_factory=list)
+    brokered: BrokeredHttpService | None = None  # POST /v1/broker/http (set by build)
 
     def close(self) -> None:
         self.governance.close()
@@ -137,6 +139,7 @@ def build(
     identity = IdentityService(
         broker, default_ttl=settings.default_token_ttl, max_ttl=settings.max_token_ttl
     )
+    kv = KVEngine(barrier)
     return Credgate(
         settings=settings,
         store=store,
@@ -145,7 +148,7 @@ def build(
         broker=broker,
         identity=identity,
         policies=PolicyService(broker),
-        secrets=SecretsService(broker, KVEngine(barrier)),
+        secrets=SecretsService(broker, kv),
         audit_trail=AuditTrailService(broker, audit, sinks),
         governance=GovernanceService(
             broker, governance, WebhookService(barrier, clock), dispatcher
@@ -156,6 +159,7 @@ def build(
         metrics=metrics,
         clock=clock,
         sinks=sinks,
+        brokered=BrokeredHttpService(broker, kv),
     )
 
 

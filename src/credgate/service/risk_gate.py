@@ -48,6 +48,11 @@ class RiskTarget:
     metadata: Mapping[str, Any]  # the secret's custom_metadata ({} when new or unlabelled)
     reveals: bool  # would the response carry the value?
     version: int | None = None
+    # brokered use: credgate uses the value for the agent (one autonomy level higher, capped by
+    # the namespace's maximum); ``binding`` (no values) then joins the approval fingerprint so
+    # an approval for a brokered call never redeems a reveal or a different call
+    brokered: bool = False
+    binding: Mapping[str, Any] | None = None
 
 
 @dataclass
@@ -127,16 +132,19 @@ class RiskGate:
             operation,
             agent_max=principal.max_autonomy if principal is not None else 3,
             tainted=tainted,
-            brokered=False,
+            brokered=target.brokered,
             namespace_config=config,
         )
+        bound: Mapping[str, Any] | None = params
+        if target.brokered:
+            bound = {**(params or {}), "credgate.brokered": dict(target.binding or {})}
         fp = fingerprint(
             entry.principal_id or entry.accessor,
             namespace,
             path,
             sent_operation,
             target.version,
-            params,
+            bound,
             key=self.fingerprint_key,
         )
         outcome = RiskOutcome(

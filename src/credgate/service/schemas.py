@@ -129,6 +129,15 @@ class SessionTaint(Body):
     )
 
 
+class SessionInspect(Body):
+    text: str = Field(
+        min_length=1, max_length=1_048_576, description="Untrusted text the session read."
+    )
+    source: str = Field(
+        default="api", max_length=64, description="Where it came from: web, email, tool..."
+    )
+
+
 class RiskConfigWrite(Body):
     config: str = Field(
         min_length=1, max_length=65_536, description="HCL or JSON risk configuration."
@@ -206,3 +215,19 @@ def parse_body(model: type[Body], raw: Any) -> Any:
             f"{where}: {first['msg']}",
             hint=f"see the {model.__name__} schema in /v1/openapi.json",
         ) from None
+
+
+class BrokerHttp(Body):
+    """A brokered HTTP call: credgate substitutes ``{{secret "path#field"}}`` references in the
+    URL's path and query, the header values and the body, makes the call, masks the answer."""
+
+    method: Literal["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"] = "GET"
+    url: str = Field(min_length=1, max_length=8192, description="http:// or https:// URL.")
+    headers: dict[str, str] = Field(default_factory=dict, max_length=64)
+    body: str | None = Field(default=None, description="Sent as is (UTF-8), after substitution.")
+    timeout: float = Field(
+        default=10.0, gt=0, description="Seconds to connect and per read; capped (60)."
+    )
+    max_response_bytes: int = Field(
+        default=1 << 20, ge=1, description="Larger responses are refused; capped (10 MiB)."
+    )
