@@ -28,6 +28,9 @@ path "sys/approvals/+" {
 path "sys/sessions/+/taint" {
   capabilities = ["update"]
 }
+path "sys/sessions/+/inspect" {
+  capabilities = ["update"]
+}
 # An agent may see the elevation profiles, ask for an elevation, follow its own, activate and
 # give back its own, and propose a grant and follow it. The service shows an agent only its
 # own records; only operators approve, deny, accept or reject.

@@ -15,6 +15,7 @@ from credgate.domain.approvals import Approval, ApprovalStatus, approve, deny
 from credgate.domain.risk import parse_risk_config
 from credgate.domain.tokens import parse_duration
 from credgate.errors import Denied, InvalidRequest, NotFound
+from credgate.guard.inspector import inspect_text
 from credgate.service import schemas as s
 from credgate.service.broker import Action, Broker, Caller, Outcome, RequestContext
 from credgate.service.notifications import WebhookService
@@ -187,6 +188,52 @@ class GovernanceService:
             "update",
             f"sys/sessions/{session_id}/taint",
             params={"reason": body.reason, "source": body.source},
+        )
+        return self.broker.run(ctx, action, handler)
+
+    def inspect(self, ctx: RequestContext, session_id: str, body: s.SessionInspect) -> Outcome:
+        """Run the input inspector on untrusted text the session read; taint it when flagged.
+
+        The text itself is neither stored nor audited: only the verdict, score and reason ids.
+        """
+        result = inspect_text(body.text)
+        reason_ids = sorted({r.id for r in result.reasons})
+
+        def handler(tx: SqlTx, caller: Caller) -> Outcome:
+            if caller.kind == "agent" and ctx.session_id not in (None, session_id):
+                raise Denied("an agent can only report text for its own session")
+            tainted, _ = self.governance.session(tx, caller.namespace, session_id)
+            if result.injection:
+                reason = f"input inspector: score {result.score:.2f} ({', '.join(reason_ids[:5])})"
+                self.governance.taint(
+                    tx,
+                    caller.namespace,
+                    session_id,
+                    principal_id=caller.principal_id if caller.kind == "agent" else None,
+                    reason={
+                        "time": self.now,
+                        "by": caller.principal_id,
+                        "reason": reason,
+                        "source": body.source,
+                    },
+                    now=self.now,
+                )
+                tainted = True
+            return Outcome(
+                {"data": {**result.to_dict(), "session_id": session_id, "tainted": tainted}},
+                result_params={"injection": result.injection, "tainted": tainted},
+            )
+
+        action = Action(
+            "session.inspect",
+            "update",
+            f"sys/sessions/{session_id}/inspect",
+            params={
+                "score": round(result.score, 3),
+                "injection": result.injection,
+                "reasons": reason_ids[:20],
+                "source": body.source,
+            },
         )
         return self.broker.run(ctx, action, handler)
 

@@ -168,6 +168,8 @@ class SecretsService:
                 return None
             if sect not in KV_SECTIONS or not key:
                 return None
+            if sect == "metadata" and operation == "read":
+                return None  # labels and versions, never a value
             meta = tx.get_kv_metadata(namespace, mount.path, key)
             return RiskTarget(
                 metadata=dict(meta.custom_metadata) if meta is not None else {},

@@ -406,6 +406,18 @@ def _routes() -> list[Route]:
 
     @add(
         "POST",
+        "sys/sessions/{session_id}/inspect",
+        "Inspect untrusted text the session read; a flagged text taints the session.",
+        s.SessionInspect,
+        tag="approvals",
+    )
+    def _se_inspect(
+        app: Credgate, ctx: RequestContext, p: Mapping[str, str], body: Any, q: Mapping[str, str]
+    ) -> Outcome:
+        return app.governance.inspect(ctx, p["session_id"], _b(s.SessionInspect, body))
+
+    @add(
+        "POST",
         "sys/sessions/{session_id}/taint",
         "Mark a session tainted: its autonomy drops one level.",
         s.SessionTaint,
