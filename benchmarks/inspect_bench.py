@@ -1,6 +1,6 @@
 """Input inspector: recall, false-positive rate and throughput, next to open baselines.
 
-    .venv/bin/python benchmarks/inspect.py [--rounds 3] [--baseline-python PATH] [--no-write]
+    .venv/bin/python benchmarks/inspect_bench.py [--rounds 3] [--baseline-python PATH] [--no-write]
 
 Runs ``credgate.guard.inspector.inspect_text`` on the labelled corpus in
 ``tests/corpus/injection/`` (train = generated seed 1 + hand-written train; held-out =
@@ -36,7 +36,7 @@ from __future__ import annotations
 import sys
 
 if sys.path and sys.path[0].rstrip("/").endswith("benchmarks"):
-    del sys.path[0]  # this file is called inspect.py: keep stdlib "inspect" importable
+    del sys.path[0]  # keep the benchmarks folder off the import path (stdlib names stay safe)
 
 import argparse
 import datetime
@@ -256,7 +256,7 @@ def render(
     today = datetime.date.today().isoformat()
     return (
         f"{SECTION}\n\n"
-        f"`benchmarks/inspect.py`, {today}: the labelled corpus in `tests/corpus/injection/` "
+        f"`benchmarks/inspect_bench.py`, {today}: the labelled corpus in `tests/corpus/injection/` "
         "(attacks hidden in web pages, emails, READMEs, code, tool output, PDF text, chat logs "
         "and issue comments in 9 languages, plus benign look-alikes); train = the split the "
         "rules were tuned on, held-out = phrasings and hand-written documents never used for "
