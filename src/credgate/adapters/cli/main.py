@@ -77,6 +77,9 @@ def _register() -> None:
     from credgate.adapters.cli import mcp_cmd
 
     cli.add_command(mcp_cmd.mcp)
+    from credgate.adapters.cli import run_cmd
+
+    cli.add_command(run_cmd.run)
 
 
 _register()
