@@ -415,3 +415,37 @@ def test_short_value_is_not_used(instance: Instance, agent: str, upstream: Upstr
     r = broker(instance, agent, url=f"{upstream.base}/", headers={"X-Key": ref})
     assert r.status_code == 400
     assert upstream.requests == []
+
+
+def test_an_approved_brokered_call_does_not_approve_a_reveal(
+    instance: Instance, agent: str, upstream: Upstream
+) -> None:
+    """The approval binds this call (method, URL, host): presenting it for a read gives no value."""
+    put_secret(
+        instance,
+        "prod/api",
+        {"key": TOKEN},
+        environment="production",
+        allowed_hosts=f"127.0.0.1:{upstream.port}",
+    )
+    config = 'autonomy "medium" {\n  read = 1\n  read_max = 1\n}\n'
+    instance.ok("PUT", "sys/risk-config", json={"config": config})
+    body = {
+        "url": f"{upstream.base}/",
+        "headers": {"X-Key": '{{secret "secret/data/prod/api#key"}}'},
+    }
+    r = instance.call("POST", "broker/http", agent, json=body)
+    assert r.status_code == 202, r.text
+    approval = r.json()["pending"]["id"]
+    instance.ok("POST", f"sys/approvals/{approval}/approve", json={"reason": "ok"})
+    approved = {"X-Credgate-Approval": approval}
+    read = instance.call("GET", "secret/data/prod/api", agent, headers=approved)
+    assert read.status_code != 200
+    assert TOKEN not in read.text
+    other = {**body, "url": f"{upstream.base}/other"}
+    r = instance.call("POST", "broker/http", agent, json=other, headers=approved)
+    assert r.status_code != 200
+    assert upstream.requests == []
+    r = instance.call("POST", "broker/http", agent, json=body, headers=approved)
+    assert r.status_code == 200, r.text
+    assert upstream.requests[0]["headers"]["X-Key"] == TOKEN
