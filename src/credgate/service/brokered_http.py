@@ -282,7 +282,8 @@ class BrokeredHttpService:
                 resp = client.send(req, stream=True)
                 try:
                     declared = resp.headers.get("content-length", "")
-                    if declared.isdigit() and int(declared) > limit:
+                    too_big = declared.isdigit() and int(declared) > limit
+                    if too_big and request.method != "HEAD":
                         raise UpstreamTooLarge(f"the response is over {limit} bytes")
                     chunks: list[bytes] = []
                     size = 0
