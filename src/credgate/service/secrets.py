@@ -19,6 +19,7 @@ from credgate.service import schemas as s
 from credgate.service.broker import Action, Broker, Caller, Outcome, RequestContext
 from credgate.service.risk_gate import RiskTarget
 
+RESERVED_MOUNTS = frozenset({"sys", "auth", "cubbyhole", "identity", "broker"})
 KV_SECTIONS = ("data", "metadata", "delete", "undelete", "destroy", "rollback")
 _UNSUPPORTED = "this operation is not supported on this path"
 
@@ -56,7 +57,7 @@ class SecretsService:
     # -- mounts -----------------------------------------------------------------------------
     def create_mount(self, ctx: RequestContext, path: str, body: s.MountCreate) -> Outcome:
         clean = path.strip("/")
-        if not clean or clean.startswith(("sys", "auth", "cubbyhole", "identity")) or ".." in clean:
+        if not clean or clean.split("/")[0] in RESERVED_MOUNTS or ".." in clean:
             raise InvalidRequest(f"cannot mount at {path!r}", hint="choose a path like 'kv-team'")
         version = body.options.get("version", "2")
         if version != "2":
