@@ -201,7 +201,8 @@ def test_the_whole_autonomy_story(story: Story, receiver: Receiver) -> None:
     assert done["data"]["status"] == "approved"
     # The approval is bound to the exact request: another path or another value is refused.
     other = s.call("POST", "secret/data/prod/other", agent, write, x_credgate_approval=approval_id)
-    assert other.status_code in (202, 403)
+    assert other.status_code == 403, other.text
+    assert "path" in other.json()["error"]["message"]
     wrong_value = s.call(
         "POST",
         "secret/data/prod/db",
@@ -214,7 +215,8 @@ def test_the_whole_autonomy_story(story: Story, receiver: Receiver) -> None:
     served = s.ok("POST", "secret/data/prod/db", agent, write, x_credgate_approval=approval_id)
     assert served["data"]["version"] == 2
     replay = s.call("POST", "secret/data/prod/db", agent, write, x_credgate_approval=approval_id)
-    assert replay.status_code in (403, 409)
+    assert replay.status_code == 409, replay.text
+    assert replay.json()["error"]["code"] == "conflict"
     assert s.ok("GET", "secret/metadata/prod/db")["data"]["current_version"] == 2
 
     # Level 0: a pci secret never reaches the agent, with or without an approval.
