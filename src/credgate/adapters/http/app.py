@@ -215,9 +215,11 @@ def create_app(cg: Credgate) -> Starlette:
                     raise NotFound(f"no such endpoint: /v1/{lookup}", hint="see /v1/openapi.json")
                 route, params = found
                 if route.blocking:
-                    outcome = await run_in_threadpool(route.call, cg, ctx, params, body, query)
+                    outcome = await run_in_threadpool(
+                        route.call, cg, routes.Req(ctx, params, body, query)
+                    )
                 else:
-                    outcome = route.call(cg, ctx, params, body, query)
+                    outcome = route.call(cg, routes.Req(ctx, params, body, query))
             else:
                 # KV requests are short and CPU-bound: run them on the event loop. Handing each
                 # to a worker thread costs more than the request (GIL hand-offs between

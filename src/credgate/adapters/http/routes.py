@@ -16,7 +16,19 @@ from credgate.service import schemas as s
 from credgate.service.app import Credgate
 from credgate.service.broker import Outcome, RequestContext
 
-Call = Callable[[Credgate, RequestContext, Mapping[str, str], Any, Mapping[str, str]], Outcome]
+
+@dataclass(frozen=True)
+class Req:
+    """What a route gets besides the instance: the request context, path parameters, the
+    decoded JSON body and the query parameters."""
+
+    ctx: RequestContext
+    params: Mapping[str, str]
+    body: Any
+    query: Mapping[str, str]
+
+
+Call = Callable[[Credgate, Req], Outcome]
 
 
 @dataclass(frozen=True)
@@ -42,664 +54,540 @@ def _b(model: type[s.Body], raw: Any) -> Any:
     return s.parse_body(model, raw)
 
 
-def _routes() -> list[Route]:
-    r: list[Route] = []
+def _route(
+    method: str,
+    pattern: str,
+    summary: str,
+    body: type[s.Body] | None = None,
+    *,
+    call: Call,
+    tag: str = "sys",
+    query: tuple[str, ...] = (),
+    blocking: bool = False,
+) -> Route:
+    return Route(method, pattern, call, summary, body, tag, query, blocking)
 
-    def add(
-        method: str,
-        pattern: str,
-        summary: str,
-        body: type[s.Body] | None = None,
-        tag: str = "sys",
-        query: tuple[str, ...] = (),
-        blocking: bool = False,
-    ) -> Callable[[Call], Call]:
-        def deco(fn: Call) -> Call:
-            r.append(Route(method, pattern, fn, summary, body, tag, query, blocking))
-            return fn
 
-        return deco
+def _broker_http(app: Credgate, r: Req) -> Outcome:
+    if app.brokered is None:
+        raise NotFound("brokered use is not enabled on this server")
+    return app.brokered.http(r.ctx, _b(s.BrokerHttp, r.body))
 
-    # -- namespaces
-    @add(
-        "LIST",
-        "sys/namespaces",
-        "List the child namespaces of the request namespace.",
-        tag="namespaces",
-    )
-    def _ns_list(
-        app: Credgate, ctx: RequestContext, p: Mapping[str, str], body: Any, q: Mapping[str, str]
-    ) -> Outcome:
-        return app.identity.list_namespaces(ctx)
 
-    @add(
-        "POST",
-        "sys/namespaces/{name:path}",
-        "Create a namespace (relative to the request namespace).",
-        s.NamespaceCreate,
-        tag="namespaces",
-    )
-    def _ns_create(
-        app: Credgate, ctx: RequestContext, p: Mapping[str, str], body: Any, q: Mapping[str, str]
-    ) -> Outcome:
-        return app.identity.create_namespace(ctx, p["name"], _b(s.NamespaceCreate, body))
-
-    @add("GET", "sys/namespaces/{name:path}", "Read a namespace.", tag="namespaces")
-    def _ns_read(
-        app: Credgate, ctx: RequestContext, p: Mapping[str, str], body: Any, q: Mapping[str, str]
-    ) -> Outcome:
-        return app.identity.read_namespace(ctx, p["name"])
-
-    @add("DELETE", "sys/namespaces/{name:path}", "Delete an empty namespace.", tag="namespaces")
-    def _ns_delete(
-        app: Credgate, ctx: RequestContext, p: Mapping[str, str], body: Any, q: Mapping[str, str]
-    ) -> Outcome:
-        return app.identity.delete_namespace(ctx, p["name"])
-
-    # -- principals
-    for kind, model in (("agent", s.AgentCreate), ("operator", s.OperatorCreate)):
-
-        def make(kind: str, model: type[s.Body]) -> None:
-            @add(
-                "LIST", f"sys/{kind}s", f"List {kind}s in the request namespace.", tag="principals"
-            )
-            def _list(
-                app: Credgate,
-                ctx: RequestContext,
-                p: Mapping[str, str],
-                body: Any,
-                q: Mapping[str, str],
-            ) -> Outcome:
-                return app.identity.list_principals(ctx, kind)
-
-            @add("POST", f"sys/{kind}s/{{name}}", f"Create an {kind}.", model, tag="principals")
-            def _create(
-                app: Credgate,
-                ctx: RequestContext,
-                p: Mapping[str, str],
-                body: Any,
-                q: Mapping[str, str],
-            ) -> Outcome:
-                return app.identity.create_principal(ctx, kind, p["name"], _b(model, body))
-
-            @add("GET", f"sys/{kind}s/{{name}}", f"Read an {kind}.", tag="principals")
-            def _read(
-                app: Credgate,
-                ctx: RequestContext,
-                p: Mapping[str, str],
-                body: Any,
-                q: Mapping[str, str],
-            ) -> Outcome:
-                return app.identity.read_principal(ctx, kind, p["name"])
-
-            for verb, status in (("disable", "disabled"), ("enable", "active")):
-
-                def make_status(verb: str, status: str) -> None:
-                    @add(
-                        "POST",
-                        f"sys/{kind}s/{{name}}/{verb}",
-                        f"{verb.capitalize()} an {kind} (disable revokes all its tokens).",
-                        tag="principals",
-                    )
-                    def _status(
-                        app: Credgate,
-                        ctx: RequestContext,
-                        p: Mapping[str, str],
-                        body: Any,
-                        q: Mapping[str, str],
-                    ) -> Outcome:
-                        return app.identity.set_status(ctx, kind, p["name"], status)
-
-                make_status(verb, status)
-
-        make(kind, model)
-
-    @add(
-        "POST",
-        "sys/agents/{name}/config",
-        "Update an agent's owner, description or policies.",
-        s.AgentUpdate,
-        tag="principals",
-    )
-    def _agent_update(
-        app: Credgate, ctx: RequestContext, p: Mapping[str, str], body: Any, q: Mapping[str, str]
-    ) -> Outcome:
-        return app.identity.update_agent(ctx, p["name"], _b(s.AgentUpdate, body))
-
-    # -- policies
-    @add("LIST", "sys/policies/acl", "List ACL policies.", tag="policies")
-    def _pol_list(
-        app: Credgate, ctx: RequestContext, p: Mapping[str, str], body: Any, q: Mapping[str, str]
-    ) -> Outcome:
-        return app.policies.list(ctx)
-
-    @add(
-        "PUT",
-        "sys/policies/acl/{name}",
-        "Create or replace an ACL policy (OpenBao HCL).",
-        s.PolicyWrite,
-        tag="policies",
-    )
-    def _pol_write(
-        app: Credgate, ctx: RequestContext, p: Mapping[str, str], body: Any, q: Mapping[str, str]
-    ) -> Outcome:
-        return app.policies.write(ctx, p["name"], _b(s.PolicyWrite, body))
-
-    @add("GET", "sys/policies/acl/{name}", "Read an ACL policy.", tag="policies")
-    def _pol_read(
-        app: Credgate, ctx: RequestContext, p: Mapping[str, str], body: Any, q: Mapping[str, str]
-    ) -> Outcome:
-        return app.policies.read(ctx, p["name"])
-
-    @add("DELETE", "sys/policies/acl/{name}", "Delete an ACL policy.", tag="policies")
-    def _pol_delete(
-        app: Credgate, ctx: RequestContext, p: Mapping[str, str], body: Any, q: Mapping[str, str]
-    ) -> Outcome:
-        return app.policies.delete(ctx, p["name"])
-
-    @add(
-        "POST",
-        "sys/capabilities-self",
-        "The calling token's capabilities on paths.",
-        s.CapabilitiesBody,
-        tag="policies",
-    )
-    def _caps(
-        app: Credgate, ctx: RequestContext, p: Mapping[str, str], body: Any, q: Mapping[str, str]
-    ) -> Outcome:
-        return app.policies.capabilities_self(ctx, _b(s.CapabilitiesBody, body))
-
-    # -- mounts
-    @add("GET", "sys/mounts", "List secret engine mounts.", tag="mounts")
-    def _m_list(
-        app: Credgate, ctx: RequestContext, p: Mapping[str, str], body: Any, q: Mapping[str, str]
-    ) -> Outcome:
-        return app.secrets.list_mounts(ctx)
-
-    @add(
-        "POST",
-        "sys/mounts/{path:path}",
-        "Mount a KV version 2 engine.",
-        s.MountCreate,
-        tag="mounts",
-    )
-    def _m_create(
-        app: Credgate, ctx: RequestContext, p: Mapping[str, str], body: Any, q: Mapping[str, str]
-    ) -> Outcome:
-        return app.secrets.create_mount(ctx, p["path"], _b(s.MountCreate, body))
-
-    @add(
-        "DELETE", "sys/mounts/{path:path}", "Unmount (deletes every secret under it).", tag="mounts"
-    )
-    def _m_delete(
-        app: Credgate, ctx: RequestContext, p: Mapping[str, str], body: Any, q: Mapping[str, str]
-    ) -> Outcome:
-        return app.secrets.delete_mount(ctx, p["path"])
-
-    # -- tokens
-    @add(
-        "POST",
-        "auth/token/create",
-        "Create a token: for an agent or operator, or a child of the caller.",
-        s.TokenCreate,
-        tag="tokens",
-    )
-    def _t_create(
-        app: Credgate, ctx: RequestContext, p: Mapping[str, str], body: Any, q: Mapping[str, str]
-    ) -> Outcome:
-        return app.identity.create_token(ctx, _b(s.TokenCreate, body))
-
-    @add("GET", "auth/token/lookup-self", "Describe the calling token.", tag="tokens")
-    def _t_lookup(
-        app: Credgate, ctx: RequestContext, p: Mapping[str, str], body: Any, q: Mapping[str, str]
-    ) -> Outcome:
-        return app.identity.lookup_self(ctx)
-
-    @add(
-        "POST",
-        "auth/token/renew-self",
-        "Renew the calling token (never past its max TTL).",
-        s.TokenRenew,
-        tag="tokens",
-    )
-    def _t_renew(
-        app: Credgate, ctx: RequestContext, p: Mapping[str, str], body: Any, q: Mapping[str, str]
-    ) -> Outcome:
-        return app.identity.renew_self(ctx, _b(s.TokenRenew, body))
-
-    @add(
-        "POST", "auth/token/revoke-self", "Revoke the calling token and its children.", tag="tokens"
-    )
-    def _t_revoke(
-        app: Credgate, ctx: RequestContext, p: Mapping[str, str], body: Any, q: Mapping[str, str]
-    ) -> Outcome:
-        return app.identity.revoke_self(ctx)
-
-    @add(
-        "POST",
-        "auth/token/lookup-accessor",
-        "Describe a token by accessor.",
-        s.AccessorBody,
-        tag="tokens",
-    )
-    def _t_lookup_acc(
-        app: Credgate, ctx: RequestContext, p: Mapping[str, str], body: Any, q: Mapping[str, str]
-    ) -> Outcome:
-        return app.identity.lookup_accessor(ctx, _b(s.AccessorBody, body))
-
-    @add(
-        "POST",
-        "auth/token/revoke-accessor",
-        "Revoke a token (and its children) by accessor.",
-        s.AccessorBody,
-        tag="tokens",
-    )
-    def _t_revoke_acc(
-        app: Credgate, ctx: RequestContext, p: Mapping[str, str], body: Any, q: Mapping[str, str]
-    ) -> Outcome:
-        return app.identity.revoke_accessor(ctx, _b(s.AccessorBody, body))
-
-    # -- audit trail
-    @add(
-        "GET",
-        "sys/audit-trail/search",
-        "Search the audit trail.",
-        tag="audit",
-        query=("agent", "session", "since", "path", "limit"),
-        blocking=True,
-    )
-    def _a_search(
-        app: Credgate, ctx: RequestContext, p: Mapping[str, str], body: Any, q: Mapping[str, str]
-    ) -> Outcome:
-        return app.audit_trail.search(ctx, q)
-
-    @add(
-        "GET",
-        "sys/audit-trail/session/{session_id}",
-        "A session's timeline, in order.",
-        tag="audit",
-        blocking=True,
-    )
-    def _a_session(
-        app: Credgate, ctx: RequestContext, p: Mapping[str, str], body: Any, q: Mapping[str, str]
-    ) -> Outcome:
-        return app.audit_trail.session(ctx, p["session_id"])
-
-    @add(
-        "POST",
-        "sys/audit-trail/verify",
-        "Verify the hash chains of the audit trail.",
-        tag="audit",
-        blocking=True,
-    )
-    def _a_verify(
-        app: Credgate, ctx: RequestContext, p: Mapping[str, str], body: Any, q: Mapping[str, str]
-    ) -> Outcome:
-        return app.audit_trail.verify(ctx)
-
-    @add(
-        "POST",
-        "sys/audit-trail/hash",
-        "HMAC a value and find where it was served.",
-        s.AuditHash,
-        tag="audit",
-        blocking=True,
-    )
-    def _a_hash(
-        app: Credgate, ctx: RequestContext, p: Mapping[str, str], body: Any, q: Mapping[str, str]
-    ) -> Outcome:
-        return app.audit_trail.hash(ctx, _b(s.AuditHash, body))
-
-    # -- approvals, sessions, risk configuration, webhooks
-    @add(
-        "LIST",
-        "sys/approvals",
-        "Approval requests and suggestions (agents see their own).",
-        tag="approvals",
-        query=("status", "kind"),
-    )
-    def _ap_list(
-        app: Credgate, ctx: RequestContext, p: Mapping[str, str], body: Any, q: Mapping[str, str]
-    ) -> Outcome:
-        return app.governance.list_approvals(ctx, q)
-
-    @add(
-        "GET",
-        "sys/approvals/{approval_id}",
-        "One approval; ?wait=30s holds until it is decided.",
-        tag="approvals",
-        query=("wait",),
-        blocking=True,
-    )
-    def _ap_read(
-        app: Credgate, ctx: RequestContext, p: Mapping[str, str], body: Any, q: Mapping[str, str]
-    ) -> Outcome:
-        return app.governance.read_approval(ctx, p["approval_id"], q)
-
-    @add(
-        "POST",
-        "sys/approvals/{approval_id}/approve",
-        "Approve (operators only; never the requester).",
-        s.ApprovalDecision,
-        tag="approvals",
-    )
-    def _ap_approve(
-        app: Credgate, ctx: RequestContext, p: Mapping[str, str], body: Any, q: Mapping[str, str]
-    ) -> Outcome:
-        return app.governance.decide(
-            ctx, p["approval_id"], _b(s.ApprovalDecision, body), grant=True
-        )
-
-    @add(
-        "POST",
-        "sys/approvals/{approval_id}/deny",
-        "Deny, with a reason.",
-        s.ApprovalDecision,
-        tag="approvals",
-    )
-    def _ap_deny(
-        app: Credgate, ctx: RequestContext, p: Mapping[str, str], body: Any, q: Mapping[str, str]
-    ) -> Outcome:
-        return app.governance.decide(
-            ctx, p["approval_id"], _b(s.ApprovalDecision, body), grant=False
-        )
-
-    @add(
-        "POST",
-        "sys/sessions/{session_id}/inspect",
-        "Inspect untrusted text the session read; a flagged text taints the session.",
-        s.SessionInspect,
-        tag="approvals",
-    )
-    def _se_inspect(
-        app: Credgate, ctx: RequestContext, p: Mapping[str, str], body: Any, q: Mapping[str, str]
-    ) -> Outcome:
-        return app.governance.inspect(ctx, p["session_id"], _b(s.SessionInspect, body))
-
-    @add(
-        "POST",
-        "sys/sessions/{session_id}/taint",
-        "Mark a session tainted: its autonomy drops one level.",
-        s.SessionTaint,
-        tag="approvals",
-    )
-    def _se_taint(
-        app: Credgate, ctx: RequestContext, p: Mapping[str, str], body: Any, q: Mapping[str, str]
-    ) -> Outcome:
-        return app.governance.taint(ctx, p["session_id"], _b(s.SessionTaint, body))
-
-    @add(
-        "GET",
-        "sys/sessions/{session_id}",
-        "Whether a session is tainted, and why.",
-        tag="approvals",
-    )
-    def _se_read(
-        app: Credgate, ctx: RequestContext, p: Mapping[str, str], body: Any, q: Mapping[str, str]
-    ) -> Outcome:
-        return app.governance.read_session(ctx, p["session_id"])
-
-    @add(
-        "PUT",
-        "sys/risk-config",
-        "Set the namespace's risk rules and autonomy table (HCL or JSON).",
-        s.RiskConfigWrite,
-        tag="approvals",
-    )
-    def _rc_write(
-        app: Credgate, ctx: RequestContext, p: Mapping[str, str], body: Any, q: Mapping[str, str]
-    ) -> Outcome:
-        return app.governance.write_risk_config(ctx, _b(s.RiskConfigWrite, body))
-
-    @add(
-        "GET",
-        "sys/risk-config",
-        "The namespace's risk configuration and the effective table.",
-        tag="approvals",
-    )
-    def _rc_read(
-        app: Credgate, ctx: RequestContext, p: Mapping[str, str], body: Any, q: Mapping[str, str]
-    ) -> Outcome:
-        return app.governance.read_risk_config(ctx)
-
-    @add("LIST", "sys/webhooks", "Webhooks of the namespace.", tag="webhooks")
-    def _wh_list(
-        app: Credgate, ctx: RequestContext, p: Mapping[str, str], body: Any, q: Mapping[str, str]
-    ) -> Outcome:
-        return app.governance.list_webhooks(ctx)
-
-    @add(
-        "POST",
-        "sys/webhooks/{name}",
-        "Register a webhook; the signing secret is shown once.",
-        s.WebhookCreate,
-        tag="webhooks",
-    )
-    def _wh_create(
-        app: Credgate, ctx: RequestContext, p: Mapping[str, str], body: Any, q: Mapping[str, str]
-    ) -> Outcome:
-        return app.governance.create_webhook(ctx, p["name"], _b(s.WebhookCreate, body))
-
-    @add(
-        "GET",
-        "sys/webhooks/{name}",
-        "Read a webhook (URL shown as scheme, host and port).",
-        tag="webhooks",
-    )
-    def _wh_read(
-        app: Credgate, ctx: RequestContext, p: Mapping[str, str], body: Any, q: Mapping[str, str]
-    ) -> Outcome:
-        return app.governance.read_webhook(ctx, p["name"])
-
-    @add("DELETE", "sys/webhooks/{name}", "Delete a webhook.", tag="webhooks")
-    def _wh_delete(
-        app: Credgate, ctx: RequestContext, p: Mapping[str, str], body: Any, q: Mapping[str, str]
-    ) -> Outcome:
-        return app.governance.delete_webhook(ctx, p["name"])
-
-    @add(
-        "GET",
-        "sys/webhook-deliveries",
-        "The delivery log.",
-        tag="webhooks",
-        query=("webhook", "status", "kind", "limit"),
-    )
-    def _wh_deliveries(
-        app: Credgate, ctx: RequestContext, p: Mapping[str, str], body: Any, q: Mapping[str, str]
-    ) -> Outcome:
-        return app.governance.list_deliveries(ctx, q)
-
-    @add(
-        "POST",
-        "sys/webhook-deliveries/{delivery_id}/redeliver",
-        "Queue a delivery again.",
-        tag="webhooks",
-    )
-    def _wh_redeliver(
-        app: Credgate, ctx: RequestContext, p: Mapping[str, str], body: Any, q: Mapping[str, str]
-    ) -> Outcome:
-        return app.governance.redeliver(ctx, p["delivery_id"])
-
-    # -- time-bound elevation and grant proposals
-    @add("LIST", "sys/elevation-profiles", "Elevation profiles of the namespace.", tag="elevations")
-    def _ep_list(
-        app: Credgate, ctx: RequestContext, p: Mapping[str, str], body: Any, q: Mapping[str, str]
-    ) -> Outcome:
-        return app.elevations.list_profiles(ctx)
-
-    @add(
-        "PUT",
-        "sys/elevation-profiles/{name}",
-        "Create or replace an elevation profile (operators).",
-        s.ElevationProfileWrite,
-        tag="elevations",
-    )
-    def _ep_write(
-        app: Credgate, ctx: RequestContext, p: Mapping[str, str], body: Any, q: Mapping[str, str]
-    ) -> Outcome:
-        return app.elevations.put_profile(ctx, p["name"], _b(s.ElevationProfileWrite, body))
-
-    @add("GET", "sys/elevation-profiles/{name}", "Read an elevation profile.", tag="elevations")
-    def _ep_read(
-        app: Credgate, ctx: RequestContext, p: Mapping[str, str], body: Any, q: Mapping[str, str]
-    ) -> Outcome:
-        return app.elevations.read_profile(ctx, p["name"])
-
-    @add(
-        "DELETE", "sys/elevation-profiles/{name}", "Delete an elevation profile.", tag="elevations"
-    )
-    def _ep_delete(
-        app: Credgate, ctx: RequestContext, p: Mapping[str, str], body: Any, q: Mapping[str, str]
-    ) -> Outcome:
-        return app.elevations.delete_profile(ctx, p["name"])
-
-    @add(
-        "POST",
-        "sys/elevations",
-        "Request an elevation (agents; the calling token becomes the parent).",
-        s.ElevationCreate,
-        tag="elevations",
-    )
-    def _el_request(
-        app: Credgate, ctx: RequestContext, p: Mapping[str, str], body: Any, q: Mapping[str, str]
-    ) -> Outcome:
-        return app.elevations.request(ctx, _b(s.ElevationCreate, body))
-
-    @add(
-        "LIST",
-        "sys/elevations",
-        "Elevations (agents see their own).",
-        tag="elevations",
-        query=("status",),
-    )
-    def _el_list(
-        app: Credgate, ctx: RequestContext, p: Mapping[str, str], body: Any, q: Mapping[str, str]
-    ) -> Outcome:
-        return app.elevations.list_elevations(ctx, q)
-
-    @add("GET", "sys/elevations/{elevation_id}", "Read one elevation.", tag="elevations")
-    def _el_read(
-        app: Credgate, ctx: RequestContext, p: Mapping[str, str], body: Any, q: Mapping[str, str]
-    ) -> Outcome:
-        return app.elevations.read(ctx, p["elevation_id"])
-
-    for verb, grant in (("approve", True), ("deny", False)):
-
-        def make_decision(verb: str, grant: bool) -> None:
-            @add(
+def _principal_routes(kind: str, model: type[s.Body]) -> list[Route]:
+    an = f"an {kind}"
+    routes = [
+        _route(
+            "LIST",
+            f"sys/{kind}s",
+            f"List {kind}s in the request namespace.",
+            tag="principals",
+            call=lambda app, r: app.identity.list_principals(r.ctx, kind),
+        ),
+        _route(
+            "POST",
+            f"sys/{kind}s/{{name}}",
+            f"Create {an}.",
+            model,
+            tag="principals",
+            call=lambda app, r: app.identity.create_principal(
+                r.ctx, kind, r.params["name"], _b(model, r.body)
+            ),
+        ),
+        _route(
+            "GET",
+            f"sys/{kind}s/{{name}}",
+            f"Read {an}.",
+            tag="principals",
+            call=lambda app, r: app.identity.read_principal(r.ctx, kind, r.params["name"]),
+        ),
+    ]
+    for verb, status in (("disable", "disabled"), ("enable", "active")):
+        routes.append(
+            _route(
                 "POST",
-                f"sys/elevations/{{elevation_id}}/{verb}",
-                f"{verb.capitalize()} an elevation (operators only; never the requester).",
-                s.Reason,
-                tag="elevations",
-            )
-            def _el_decide(
-                app: Credgate,
-                ctx: RequestContext,
-                p: Mapping[str, str],
-                body: Any,
-                q: Mapping[str, str],
-            ) -> Outcome:
-                return app.elevations.decide(
-                    ctx, p["elevation_id"], _b(s.Reason, body), grant=grant
-                )
+                f"sys/{kind}s/{{name}}/{verb}",
+                f"{verb.capitalize()} {an} (disable revokes all its tokens).",
+                tag="principals",
+                call=lambda app, r, status=status: app.identity.set_status(  # type: ignore[misc]
+                    r.ctx, kind, r.params["name"], status
+                ),
+            ),
+        )
+    return routes
 
-        make_decision(verb, grant)
 
-    @add(
-        "POST",
-        "sys/elevations/{elevation_id}/activate",
-        "Activate an approved elevation: returns the elevated child token.",
-        s.ElevationActivate,
-        tag="elevations",
-    )
-    def _el_activate(
-        app: Credgate, ctx: RequestContext, p: Mapping[str, str], body: Any, q: Mapping[str, str]
-    ) -> Outcome:
-        return app.elevations.activate(ctx, p["elevation_id"], _b(s.ElevationActivate, body))
+def _elevation_decisions() -> list[Route]:
+    return [
+        _route(
+            "POST",
+            f"sys/elevations/{{elevation_id}}/{verb}",
+            f"{verb.capitalize()} an elevation (operators only; never the requester).",
+            s.Reason,
+            tag="elevations",
+            call=lambda app, r, grant=grant: app.elevations.decide(  # type: ignore[misc]
+                r.ctx, r.params["elevation_id"], _b(s.Reason, r.body), grant=grant
+            ),
+        )
+        for verb, grant in (("approve", True), ("deny", False))
+    ]
 
-    @add(
-        "POST",
-        "sys/elevations/{elevation_id}/revoke",
-        "End an elevation now and revoke its token.",
-        s.Reason,
-        tag="elevations",
-    )
-    def _el_revoke(
-        app: Credgate, ctx: RequestContext, p: Mapping[str, str], body: Any, q: Mapping[str, str]
-    ) -> Outcome:
-        return app.elevations.revoke(ctx, p["elevation_id"], _b(s.Reason, body))
 
-    @add(
-        "POST",
-        "sys/proposals",
-        "Propose a grant (agents): a path, capabilities and why.",
-        s.ProposalCreate,
-        tag="proposals",
-    )
-    def _pr_create(
-        app: Credgate, ctx: RequestContext, p: Mapping[str, str], body: Any, q: Mapping[str, str]
-    ) -> Outcome:
-        return app.proposals.create(ctx, _b(s.ProposalCreate, body))
-
-    @add(
-        "LIST",
-        "sys/proposals",
-        "Grant proposals (agents see their own).",
-        tag="proposals",
-        query=("status",),
-    )
-    def _pr_list(
-        app: Credgate, ctx: RequestContext, p: Mapping[str, str], body: Any, q: Mapping[str, str]
-    ) -> Outcome:
-        return app.proposals.list_proposals(ctx, q)
-
-    @add("GET", "sys/proposals/{proposal_id}", "Read one proposal.", tag="proposals")
-    def _pr_read(
-        app: Credgate, ctx: RequestContext, p: Mapping[str, str], body: Any, q: Mapping[str, str]
-    ) -> Outcome:
-        return app.proposals.read(ctx, p["proposal_id"])
-
-    @add(
-        "POST",
-        "sys/proposals/{proposal_id}/accept",
-        "Accept (operators): the grant is appended to a policy attached to the agent.",
-        s.ProposalAccept,
-        tag="proposals",
-    )
-    def _pr_accept(
-        app: Credgate, ctx: RequestContext, p: Mapping[str, str], body: Any, q: Mapping[str, str]
-    ) -> Outcome:
-        return app.proposals.accept(ctx, p["proposal_id"], _b(s.ProposalAccept, body))
-
-    @add(
-        "POST",
-        "sys/proposals/{proposal_id}/reject",
-        "Reject, with a reason.",
-        s.Reason,
-        tag="proposals",
-    )
-    def _pr_reject(
-        app: Credgate, ctx: RequestContext, p: Mapping[str, str], body: Any, q: Mapping[str, str]
-    ) -> Outcome:
-        return app.proposals.reject(ctx, p["proposal_id"], _b(s.Reason, body))
-
-    @add(
-        "POST",
-        "broker/http",
-        "Brokered HTTP call: secrets injected by credgate, the answer masked.",
-        s.BrokerHttp,
-        tag="broker",
-        blocking=True,
-    )
-    def _broker_http(
-        app: Credgate, ctx: RequestContext, p: Mapping[str, str], body: Any, q: Mapping[str, str]
-    ) -> Outcome:
-        if app.brokered is None:
-            raise NotFound("brokered use is not enabled on this server")
-        return app.brokered.http(ctx, _b(s.BrokerHttp, body))
-
-    return r
+def _routes() -> list[Route]:
+    return [
+        # -- namespaces
+        _route(
+            "LIST",
+            "sys/namespaces",
+            "List the child namespaces of the request namespace.",
+            tag="namespaces",
+            call=lambda app, r: app.identity.list_namespaces(r.ctx),
+        ),
+        _route(
+            "POST",
+            "sys/namespaces/{name:path}",
+            "Create a namespace (relative to the request namespace).",
+            s.NamespaceCreate,
+            tag="namespaces",
+            call=lambda app, r: app.identity.create_namespace(
+                r.ctx, r.params["name"], _b(s.NamespaceCreate, r.body)
+            ),
+        ),
+        _route(
+            "GET",
+            "sys/namespaces/{name:path}",
+            "Read a namespace.",
+            tag="namespaces",
+            call=lambda app, r: app.identity.read_namespace(r.ctx, r.params["name"]),
+        ),
+        _route(
+            "DELETE",
+            "sys/namespaces/{name:path}",
+            "Delete an empty namespace.",
+            tag="namespaces",
+            call=lambda app, r: app.identity.delete_namespace(r.ctx, r.params["name"]),
+        ),
+        # -- principals
+        *_principal_routes("agent", s.AgentCreate),
+        *_principal_routes("operator", s.OperatorCreate),
+        _route(
+            "POST",
+            "sys/agents/{name}/config",
+            "Update an agent's owner, description or policies.",
+            s.AgentUpdate,
+            tag="principals",
+            call=lambda app, r: app.identity.update_agent(
+                r.ctx, r.params["name"], _b(s.AgentUpdate, r.body)
+            ),
+        ),
+        # -- policies
+        _route(
+            "LIST",
+            "sys/policies/acl",
+            "List ACL policies.",
+            tag="policies",
+            call=lambda app, r: app.policies.list(r.ctx),
+        ),
+        _route(
+            "PUT",
+            "sys/policies/acl/{name}",
+            "Create or replace an ACL policy (OpenBao HCL).",
+            s.PolicyWrite,
+            tag="policies",
+            call=lambda app, r: app.policies.write(
+                r.ctx, r.params["name"], _b(s.PolicyWrite, r.body)
+            ),
+        ),
+        _route(
+            "GET",
+            "sys/policies/acl/{name}",
+            "Read an ACL policy.",
+            tag="policies",
+            call=lambda app, r: app.policies.read(r.ctx, r.params["name"]),
+        ),
+        _route(
+            "DELETE",
+            "sys/policies/acl/{name}",
+            "Delete an ACL policy.",
+            tag="policies",
+            call=lambda app, r: app.policies.delete(r.ctx, r.params["name"]),
+        ),
+        _route(
+            "POST",
+            "sys/capabilities-self",
+            "The calling token's capabilities on paths.",
+            s.CapabilitiesBody,
+            tag="policies",
+            call=lambda app, r: app.policies.capabilities_self(
+                r.ctx, _b(s.CapabilitiesBody, r.body)
+            ),
+        ),
+        # -- mounts
+        _route(
+            "GET",
+            "sys/mounts",
+            "List secret engine mounts.",
+            tag="mounts",
+            call=lambda app, r: app.secrets.list_mounts(r.ctx),
+        ),
+        _route(
+            "POST",
+            "sys/mounts/{path:path}",
+            "Mount a KV version 2 engine.",
+            s.MountCreate,
+            tag="mounts",
+            call=lambda app, r: app.secrets.create_mount(
+                r.ctx, r.params["path"], _b(s.MountCreate, r.body)
+            ),
+        ),
+        _route(
+            "DELETE",
+            "sys/mounts/{path:path}",
+            "Unmount (deletes every secret under it).",
+            tag="mounts",
+            call=lambda app, r: app.secrets.delete_mount(r.ctx, r.params["path"]),
+        ),
+        # -- tokens
+        _route(
+            "POST",
+            "auth/token/create",
+            "Create a token: for an agent or operator, or a child of the caller.",
+            s.TokenCreate,
+            tag="tokens",
+            call=lambda app, r: app.identity.create_token(r.ctx, _b(s.TokenCreate, r.body)),
+        ),
+        _route(
+            "GET",
+            "auth/token/lookup-self",
+            "Describe the calling token.",
+            tag="tokens",
+            call=lambda app, r: app.identity.lookup_self(r.ctx),
+        ),
+        _route(
+            "POST",
+            "auth/token/renew-self",
+            "Renew the calling token (never past its max TTL).",
+            s.TokenRenew,
+            tag="tokens",
+            call=lambda app, r: app.identity.renew_self(r.ctx, _b(s.TokenRenew, r.body)),
+        ),
+        _route(
+            "POST",
+            "auth/token/revoke-self",
+            "Revoke the calling token and its children.",
+            tag="tokens",
+            call=lambda app, r: app.identity.revoke_self(r.ctx),
+        ),
+        _route(
+            "POST",
+            "auth/token/lookup-accessor",
+            "Describe a token by accessor.",
+            s.AccessorBody,
+            tag="tokens",
+            call=lambda app, r: app.identity.lookup_accessor(r.ctx, _b(s.AccessorBody, r.body)),
+        ),
+        _route(
+            "POST",
+            "auth/token/revoke-accessor",
+            "Revoke a token (and its children) by accessor.",
+            s.AccessorBody,
+            tag="tokens",
+            call=lambda app, r: app.identity.revoke_accessor(r.ctx, _b(s.AccessorBody, r.body)),
+        ),
+        # -- audit trail
+        _route(
+            "GET",
+            "sys/audit-trail/search",
+            "Search the audit trail.",
+            tag="audit",
+            query=("agent", "session", "since", "path", "limit"),
+            blocking=True,
+            call=lambda app, r: app.audit_trail.search(r.ctx, r.query),
+        ),
+        _route(
+            "GET",
+            "sys/audit-trail/session/{session_id}",
+            "A session's timeline, in order.",
+            tag="audit",
+            blocking=True,
+            call=lambda app, r: app.audit_trail.session(r.ctx, r.params["session_id"]),
+        ),
+        _route(
+            "POST",
+            "sys/audit-trail/verify",
+            "Verify the hash chains of the audit trail.",
+            tag="audit",
+            blocking=True,
+            call=lambda app, r: app.audit_trail.verify(r.ctx),
+        ),
+        _route(
+            "POST",
+            "sys/audit-trail/hash",
+            "HMAC a value and find where it was served.",
+            s.AuditHash,
+            tag="audit",
+            blocking=True,
+            call=lambda app, r: app.audit_trail.hash(r.ctx, _b(s.AuditHash, r.body)),
+        ),
+        # -- approvals, sessions, risk configuration, webhooks
+        _route(
+            "LIST",
+            "sys/approvals",
+            "Approval requests and suggestions (agents see their own).",
+            tag="approvals",
+            query=("status", "kind"),
+            call=lambda app, r: app.governance.list_approvals(r.ctx, r.query),
+        ),
+        _route(
+            "GET",
+            "sys/approvals/{approval_id}",
+            "One approval; ?wait=30s holds until it is decided.",
+            tag="approvals",
+            query=("wait",),
+            blocking=True,
+            call=lambda app, r: app.governance.read_approval(
+                r.ctx, r.params["approval_id"], r.query
+            ),
+        ),
+        _route(
+            "POST",
+            "sys/approvals/{approval_id}/approve",
+            "Approve (operators only; never the requester).",
+            s.ApprovalDecision,
+            tag="approvals",
+            call=lambda app, r: app.governance.decide(
+                r.ctx, r.params["approval_id"], _b(s.ApprovalDecision, r.body), grant=True
+            ),
+        ),
+        _route(
+            "POST",
+            "sys/approvals/{approval_id}/deny",
+            "Deny, with a reason.",
+            s.ApprovalDecision,
+            tag="approvals",
+            call=lambda app, r: app.governance.decide(
+                r.ctx, r.params["approval_id"], _b(s.ApprovalDecision, r.body), grant=False
+            ),
+        ),
+        _route(
+            "POST",
+            "sys/sessions/{session_id}/inspect",
+            "Inspect untrusted text the session read; a flagged text taints the session.",
+            s.SessionInspect,
+            tag="approvals",
+            call=lambda app, r: app.governance.inspect(
+                r.ctx, r.params["session_id"], _b(s.SessionInspect, r.body)
+            ),
+        ),
+        _route(
+            "POST",
+            "sys/sessions/{session_id}/taint",
+            "Mark a session tainted: its autonomy drops one level.",
+            s.SessionTaint,
+            tag="approvals",
+            call=lambda app, r: app.governance.taint(
+                r.ctx, r.params["session_id"], _b(s.SessionTaint, r.body)
+            ),
+        ),
+        _route(
+            "GET",
+            "sys/sessions/{session_id}",
+            "Whether a session is tainted, and why.",
+            tag="approvals",
+            call=lambda app, r: app.governance.read_session(r.ctx, r.params["session_id"]),
+        ),
+        _route(
+            "PUT",
+            "sys/risk-config",
+            "Set the namespace's risk rules and autonomy table (HCL or JSON).",
+            s.RiskConfigWrite,
+            tag="approvals",
+            call=lambda app, r: app.governance.write_risk_config(
+                r.ctx, _b(s.RiskConfigWrite, r.body)
+            ),
+        ),
+        _route(
+            "GET",
+            "sys/risk-config",
+            "The namespace's risk configuration and the effective table.",
+            tag="approvals",
+            call=lambda app, r: app.governance.read_risk_config(r.ctx),
+        ),
+        _route(
+            "LIST",
+            "sys/webhooks",
+            "Webhooks of the namespace.",
+            tag="webhooks",
+            call=lambda app, r: app.governance.list_webhooks(r.ctx),
+        ),
+        _route(
+            "POST",
+            "sys/webhooks/{name}",
+            "Register a webhook; the signing secret is shown once.",
+            s.WebhookCreate,
+            tag="webhooks",
+            call=lambda app, r: app.governance.create_webhook(
+                r.ctx, r.params["name"], _b(s.WebhookCreate, r.body)
+            ),
+        ),
+        _route(
+            "GET",
+            "sys/webhooks/{name}",
+            "Read a webhook (URL shown as scheme, host and port).",
+            tag="webhooks",
+            call=lambda app, r: app.governance.read_webhook(r.ctx, r.params["name"]),
+        ),
+        _route(
+            "DELETE",
+            "sys/webhooks/{name}",
+            "Delete a webhook.",
+            tag="webhooks",
+            call=lambda app, r: app.governance.delete_webhook(r.ctx, r.params["name"]),
+        ),
+        _route(
+            "GET",
+            "sys/webhook-deliveries",
+            "The delivery log.",
+            tag="webhooks",
+            query=("webhook", "status", "kind", "limit"),
+            call=lambda app, r: app.governance.list_deliveries(r.ctx, r.query),
+        ),
+        _route(
+            "POST",
+            "sys/webhook-deliveries/{delivery_id}/redeliver",
+            "Queue a delivery again.",
+            tag="webhooks",
+            call=lambda app, r: app.governance.redeliver(r.ctx, r.params["delivery_id"]),
+        ),
+        # -- time-bound elevation and grant proposals
+        _route(
+            "LIST",
+            "sys/elevation-profiles",
+            "Elevation profiles of the namespace.",
+            tag="elevations",
+            call=lambda app, r: app.elevations.list_profiles(r.ctx),
+        ),
+        _route(
+            "PUT",
+            "sys/elevation-profiles/{name}",
+            "Create or replace an elevation profile (operators).",
+            s.ElevationProfileWrite,
+            tag="elevations",
+            call=lambda app, r: app.elevations.put_profile(
+                r.ctx, r.params["name"], _b(s.ElevationProfileWrite, r.body)
+            ),
+        ),
+        _route(
+            "GET",
+            "sys/elevation-profiles/{name}",
+            "Read an elevation profile.",
+            tag="elevations",
+            call=lambda app, r: app.elevations.read_profile(r.ctx, r.params["name"]),
+        ),
+        _route(
+            "DELETE",
+            "sys/elevation-profiles/{name}",
+            "Delete an elevation profile.",
+            tag="elevations",
+            call=lambda app, r: app.elevations.delete_profile(r.ctx, r.params["name"]),
+        ),
+        _route(
+            "POST",
+            "sys/elevations",
+            "Request an elevation (agents; the calling token becomes the parent).",
+            s.ElevationCreate,
+            tag="elevations",
+            call=lambda app, r: app.elevations.request(r.ctx, _b(s.ElevationCreate, r.body)),
+        ),
+        _route(
+            "LIST",
+            "sys/elevations",
+            "Elevations (agents see their own).",
+            tag="elevations",
+            query=("status",),
+            call=lambda app, r: app.elevations.list_elevations(r.ctx, r.query),
+        ),
+        _route(
+            "GET",
+            "sys/elevations/{elevation_id}",
+            "Read one elevation.",
+            tag="elevations",
+            call=lambda app, r: app.elevations.read(r.ctx, r.params["elevation_id"]),
+        ),
+        *_elevation_decisions(),
+        _route(
+            "POST",
+            "sys/elevations/{elevation_id}/activate",
+            "Activate an approved elevation: returns the elevated child token.",
+            s.ElevationActivate,
+            tag="elevations",
+            call=lambda app, r: app.elevations.activate(
+                r.ctx, r.params["elevation_id"], _b(s.ElevationActivate, r.body)
+            ),
+        ),
+        _route(
+            "POST",
+            "sys/elevations/{elevation_id}/revoke",
+            "End an elevation now and revoke its token.",
+            s.Reason,
+            tag="elevations",
+            call=lambda app, r: app.elevations.revoke(
+                r.ctx, r.params["elevation_id"], _b(s.Reason, r.body)
+            ),
+        ),
+        _route(
+            "POST",
+            "sys/proposals",
+            "Propose a grant (agents): a path, capabilities and why.",
+            s.ProposalCreate,
+            tag="proposals",
+            call=lambda app, r: app.proposals.create(r.ctx, _b(s.ProposalCreate, r.body)),
+        ),
+        _route(
+            "LIST",
+            "sys/proposals",
+            "Grant proposals (agents see their own).",
+            tag="proposals",
+            query=("status",),
+            call=lambda app, r: app.proposals.list_proposals(r.ctx, r.query),
+        ),
+        _route(
+            "GET",
+            "sys/proposals/{proposal_id}",
+            "Read one proposal.",
+            tag="proposals",
+            call=lambda app, r: app.proposals.read(r.ctx, r.params["proposal_id"]),
+        ),
+        _route(
+            "POST",
+            "sys/proposals/{proposal_id}/accept",
+            "Accept (operators): the grant is appended to a policy attached to the agent.",
+            s.ProposalAccept,
+            tag="proposals",
+            call=lambda app, r: app.proposals.accept(
+                r.ctx, r.params["proposal_id"], _b(s.ProposalAccept, r.body)
+            ),
+        ),
+        _route(
+            "POST",
+            "sys/proposals/{proposal_id}/reject",
+            "Reject, with a reason.",
+            s.Reason,
+            tag="proposals",
+            call=lambda app, r: app.proposals.reject(
+                r.ctx, r.params["proposal_id"], _b(s.Reason, r.body)
+            ),
+        ),
+        _route(
+            "POST",
+            "broker/http",
+            "Brokered HTTP call: secrets injected by credgate, the answer masked.",
+            s.BrokerHttp,
+            tag="broker",
+            blocking=True,
+            call=_broker_http,
+        ),
+    ]
 
 
 ROUTES: tuple[Route, ...] = tuple(_routes())
