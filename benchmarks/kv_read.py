@@ -235,7 +235,21 @@ class Run:
     p99_ms: float
     requests: int
     audit_lines: int
-    loadavg: float
+    server_cpu_us: float  # server CPU time per completed read (robust to background load)
+    others_cpu: float  # share of the machine used by other processes during the run
+
+
+def process_cpu(pid: int) -> float:
+    """CPU seconds (user + system, all threads) a process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def machine_cpu() -> tuple[float, float]:
+    """(busy, total) CPU seconds of the whole machine so far, from /proc/stat."""
+    ticks = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:8]]
+    hz = os.sysconf("SC_CLK_TCK")
+    return (sum(ticks) - ticks[3] - ticks[4]) / hz, sum(ticks) / hz
 
 
 def wrk(server: Server, args: argparse.Namespace, seconds: int, script: Path) -> dict[str, Any]:
@@ -254,9 +268,14 @@ def wrk(server: Server, args: argparse.Namespace, seconds: int, script: Path) ->
 def measure(server: Server, rnd: int, args: argparse.Namespace, script: Path) -> Run:
     if args.warmup:
         wrk(server, args, args.warmup, script)
-    load = os.getloadavg()[0]
+    assert server.proc is not None
     before = line_count(server.audit_file)
+    server0, (busy0, total0) = process_cpu(server.proc.pid), machine_cpu()
+    wrk0 = os.times().children_user + os.times().children_system
     s = wrk(server, args, args.duration, script)
+    wrk_cpu = os.times().children_user + os.times().children_system - wrk0
+    server_cpu, (busy1, total1) = process_cpu(server.proc.pid) - server0, machine_cpu()
+    others = max(0.0, (busy1 - busy0) - server_cpu - wrk_cpu) / max(total1 - total0, 1e-9)
     audited = line_count(server.audit_file) - before
     if s["non_2xx"] or s["socket_errors"]:
         raise BenchError(f"{server.name}: {s['non_2xx']} non-2xx, {s['socket_errors']} errors")
@@ -270,12 +289,13 @@ def measure(server: Server, rnd: int, args: argparse.Namespace, script: Path) ->
         s["p99_us"] / 1000,
         s["requests"],
         audited,
-        load,
+        server_cpu * 1e6 / max(s["requests"], 1),
+        others,
     )
     print(
         f"  round {rnd} {server.name:9s} {run.rps:8.0f} req/s  p50 {run.p50_ms:6.2f} ms  "
-        f"p99 {run.p99_ms:6.2f} ms  ({run.requests} reads, {audited} audit lines, "
-        f"load {load:.2f})",
+        f"p99 {run.p99_ms:6.2f} ms  ({run.requests} reads, {audited} audit lines; server "
+        f"{run.server_cpu_us:.0f} us CPU/read; others used {100 * others:.0f}% of the machine)",
         flush=True,
     )
     return run
@@ -341,6 +361,7 @@ def record(runs: list[Run], args: argparse.Namespace, risk_verdict: str) -> str:
             statistics.median(r.rps for r in mine),
             statistics.median(r.p50_ms for r in mine),
             statistics.median(r.p99_ms for r in mine),
+            statistics.median(r.server_cpu_us for r in mine),
         )
     ratio = med["credgate"][0] / med["OpenBao"][0]
     p99_ok = med["credgate"][2] <= med["OpenBao"][2]
@@ -352,14 +373,17 @@ def record(runs: list[Run], args: argparse.Namespace, risk_verdict: str) -> str:
         "grants `read` on `secret/data/bench/*` (checked: 200 with the value, 403 outside the "
         "policy), every request audited to a file (checked: 2 lines per read). Medians of "
         f"{args.rounds} runs per server, alternating. Secret label: "
-        f"{args.environment or 'none'}; credgate's risk verdict for this read: {risk_verdict}.",
+        f"{args.environment or 'none'}; credgate's risk verdict for this read: {risk_verdict}. "
+        "Other processes used a median "
+        f"{100 * statistics.median(r.others_cpu for r in runs):.0f}% of the machine during the "
+        "runs (see every run below).",
         "",
-        "| Server | Requests/s | p50 (ms) | p99 (ms) |",
-        "|---|---:|---:|---:|",
+        "| Server | Requests/s | p50 (ms) | p99 (ms) | Server CPU per read (us) |",
+        "|---|---:|---:|---:|---:|",
     ]
     for name in ("credgate", "OpenBao"):
-        rps, p50, p99 = med[name]
-        lines.append(f"| {name} | {rps:,.0f} | {p50:.2f} | {p99:.2f} |")
+        rps, p50, p99, cpu = med[name]
+        lines.append(f"| {name} | {rps:,.0f} | {p50:.2f} | {p99:.2f} | {cpu:.0f} |")
     lines += [
         "",
         f"**Ratio credgate / OpenBao: {ratio:.2f}x** throughput; p99 "
@@ -368,17 +392,20 @@ def record(runs: list[Run], args: argparse.Namespace, risk_verdict: str) -> str:
         "",
         "<details><summary>Every run</summary>",
         "",
-        "Load avg: the 1-minute load average when the run started. The machine may be shared; "
-        "a value well above the load the benchmark itself adds (about 1) means other work "
-        "competed for the cores during that run.",
+        "Server CPU/read: the server process's CPU time (all threads) divided by the reads it "
+        "completed; it depends little on other load. Others: the share of the whole machine "
+        "used by processes other than the server under test and wrk during the run (the "
+        "machine may be shared; anything above a few % competed with the benchmark).",
         "",
-        "| Round | Server | Requests/s | p50 (ms) | p99 (ms) | Reads | Audit lines | Load avg |",
-        "|---:|---|---:|---:|---:|---:|---:|---:|",
+        "| Round | Server | Requests/s | p50 (ms) | p99 (ms) | Reads | Audit lines "
+        "| Server CPU/read (us) | Others |",
+        "|---:|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in runs:
         lines.append(
             f"| {r.round} | {r.server} | {r.rps:,.0f} | {r.p50_ms:.2f} | "
-            f"{r.p99_ms:.2f} | {r.requests} | {r.audit_lines} | {r.loadavg:.2f} |"
+            f"{r.p99_ms:.2f} | {r.requests} | {r.audit_lines} | {r.server_cpu_us:.0f} "
+            f"| {100 * r.others_cpu:.0f}% |"
         )
     lines += ["", "</details>", ""]
     return "\n".join(lines)
