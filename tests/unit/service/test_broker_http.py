@@ -355,3 +355,12 @@ def test_lookup_renew_and_capabilities_self(instance: Instance) -> None:
     )["data"]
     assert caps["secret/data/dev/x"] == ["list", "read"]
     assert caps["secret/data/prod/x"] == ["deny"]
+
+
+def test_database_files_are_private(instance: Instance) -> None:
+    """The embedded database (ciphertexts, token hashes) is readable by its owner only."""
+    instance.ok("POST", "secret/data/dev/app", json={"data": {"k": "v"}})
+    if instance.cg.store.engine.dialect.name != "sqlite":
+        pytest.skip("file modes apply to the embedded SQLite database")
+    for path in Path(instance.settings.data_dir).glob("credgate.db*"):
+        assert path.stat().st_mode & 0o077 == 0, path

@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from sqlalchemy import Engine, event
@@ -33,11 +34,26 @@ def normalise_url(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
+def _private_file(database: str | None) -> None:
+    """Create the SQLite file readable by its owner only (its WAL and SHM files follow)."""
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    try:
+        fd = os.open(database, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return
+    except OSError as exc:
+        raise ConfigError(f"cannot create the database file {database}: {exc.strerror}") from None
+    os.close(fd)
+
+
 def create_engine(url: str, *, schema: str | None = None, **kwargs: Any) -> Engine:
     """Create an engine; ``schema`` puts PostgreSQL tables in a schema (tests use one each)."""
     url = normalise_url(url)
-    backend = make_url(url).get_backend_name()
+    parsed = make_url(url)
+    backend = parsed.get_backend_name()
     if backend == "sqlite":
+        _private_file(parsed.database)
         engine = sa_create_engine(
             url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs
         )
