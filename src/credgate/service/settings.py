@@ -28,6 +28,7 @@ class Settings:
     database_url: str = ""  # default: sqlite:///<data_dir>/credgate.db
     host: str = "127.0.0.1"
     port: int = 8300
+    workers: int = 1  # server processes; each writes its own audit hash chain
     master_key_file: Path | None = None  # default: <data_dir>/master.key
     audit_file: Path | None = None  # default: <data_dir>/audit.log
     audit_sql: bool = False
@@ -78,7 +79,7 @@ class Settings:
 _DURATIONS = {"default_token_ttl", "max_token_ttl"}
 _PATHS = {"data_dir", "master_key_file", "audit_file"}
 _BOOLS = {"audit_sql", "audit_fsync"}
-_INTS = {"port", "max_request_bytes", "context_max_bytes"}
+_INTS = {"port", "workers", "max_request_bytes", "context_max_bytes"}
 _STRS = {"database_url", "audit_database_url", "host", "instance_id", "log_level"}
 SETTING_NAMES = tuple(f.name for f in fields(Settings) if f.name != "extra")
 

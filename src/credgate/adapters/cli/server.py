@@ -71,15 +71,37 @@ def init(data_dir: Path | None, config: Path | None, if_missing: bool) -> None:
 @config_option
 @click.option("--host", default=None, help="Listen address (default 127.0.0.1).")
 @click.option("--port", type=int, default=None, help="Listen port (default 8300).")
-def serve(data_dir: Path | None, config: Path | None, host: str | None, port: int | None) -> None:
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=None,
+    help="Server processes (default 1, or the setting workers); each keeps its own audit chain.",
+)
+def serve(
+    data_dir: Path | None,
+    config: Path | None,
+    host: str | None,
+    port: int | None,
+    workers: int | None,
+) -> None:
     """Serve the HTTP API."""
     import uvicorn
 
     from credgate.adapters.http.app import create_app
     from credgate.service.app import build
 
-    settings = _settings(data_dir, config, host=host, port=str(port) if port is not None else None)
-    cg = build(settings)
+    settings = _settings(
+        data_dir,
+        config,
+        host=host,
+        port=str(port) if port is not None else None,
+        workers=str(workers) if workers is not None else None,
+    )
+    cg = build(settings)  # applies migrations and checks the master key, once
+    if settings.workers > 1:
+        cg.close()
+        _serve_workers(settings, config)
+        return
     token_file = settings.operator_token_file
     click.echo(f"credgate: serving on {settings.address}  (data: {settings.data_dir}/)")
     if token_file.exists():
@@ -96,6 +118,33 @@ def serve(data_dir: Path | None, config: Path | None, host: str | None, port: in
         )
     finally:
         cg.close()
+
+
+def _serve_workers(settings: Settings, config: Path | None) -> None:
+    import json
+
+    import uvicorn
+
+    from credgate.adapters.http.asgi import OVERRIDES_ENV
+
+    click.echo(
+        f"credgate: serving on {settings.address} with {settings.workers} worker processes "
+        f"(data: {settings.data_dir}/)"
+    )
+    overrides = {"data_dir": str(settings.data_dir), "host": settings.host, "port": settings.port}
+    if config is not None:
+        overrides["config"] = str(config)
+    os.environ[OVERRIDES_ENV] = json.dumps(overrides)
+    uvicorn.run(
+        "credgate.adapters.http.asgi:app_from_env",
+        factory=True,
+        host=settings.host,
+        port=settings.port,
+        workers=settings.workers,
+        log_level=settings.log_level,
+        access_log=False,
+        server_header=False,
+    )
 
 
 @click.group()

@@ -1,0 +1,33 @@
+"""``credgate serve`` with several worker processes: each keeps its own audit chain."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import httpx
+import pytest
+from credgate_server import run_cli, start_server
+
+pytestmark = pytest.mark.e2e
+
+
+def test_two_workers_serve_and_keep_verifiable_chains(tmp_path: Path) -> None:
+    """Requests spread over worker processes; every writer's chain verifies afterwards."""
+    with start_server(tmp_path, config="workers = 2\n") as server:
+        headers = {"Authorization": f"Bearer {server.token}"}
+        for i in range(20):
+            with httpx.Client(base_url=server.addr, headers=headers, timeout=10) as client:
+                r = client.post(f"/v1/secret/data/dev/k{i}", json={"data": {"v": f"value-{i}"}})
+                assert r.status_code == 200, r.text
+                assert client.get(f"/v1/secret/data/dev/k{i}").json()["data"]["data"] == {
+                    "v": f"value-{i}"
+                }
+        assert "2 worker processes" in server.output()
+    audit = server.data_dir / "audit.log"
+    writers = {json.loads(line)["writer"] for line in audit.read_text().splitlines() if line}
+    assert writers
+    assert all("-p" in w for w in writers)
+    verified = run_cli("audit", "verify", "--file", str(audit), cwd=tmp_path)
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+    assert verified.stdout.startswith("ok:")
