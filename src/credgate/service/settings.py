@@ -28,7 +28,7 @@ class Settings:
     database_url: str = ""  # default: sqlite:///<data_dir>/credgate.db
     host: str = "127.0.0.1"
     port: int = 8300
-    workers: int = 1  # server processes; each writes its own audit hash chain
+    workers: int = 0  # server processes (0: one per available CPU); each its own audit chain
     master_key_file: Path | None = None  # default: <data_dir>/master.key
     audit_file: Path | None = None  # default: <data_dir>/audit.log
     audit_sql: bool = False
@@ -70,6 +70,16 @@ class Settings:
     @property
     def operator_token_file(self) -> Path:
         return self.data_dir / "operator.token"
+
+    @property
+    def resolved_workers(self) -> int:
+        if self.workers > 0:
+            return self.workers
+        try:
+            cpus = len(os.sched_getaffinity(0))
+        except (AttributeError, OSError):  # pragma: no cover - not Linux
+            cpus = os.cpu_count() or 1
+        return max(1, min(cpus, 8))
 
     @property
     def address(self) -> str:

@@ -75,7 +75,7 @@ def init(data_dir: Path | None, config: Path | None, if_missing: bool) -> None:
     "--workers",
     type=click.IntRange(1, 64),
     default=None,
-    help="Server processes (default 1, or the setting workers); each keeps its own audit chain.",
+    help="Server processes (default: one per CPU); each keeps its own audit chain.",
 )
 def serve(
     data_dir: Path | None,
@@ -85,9 +85,12 @@ def serve(
     workers: int | None,
 ) -> None:
     """Serve the HTTP API."""
+    import json
+
     import uvicorn
 
     from credgate.adapters.http.app import create_app
+    from credgate.adapters.http.asgi import OVERRIDES_ENV
     from credgate.service.app import build
 
     settings = _settings(
@@ -98,53 +101,39 @@ def serve(
         workers=str(workers) if workers is not None else None,
     )
     cg = build(settings)  # applies migrations and checks the master key, once
-    if settings.workers > 1:
-        cg.close()
-        _serve_workers(settings, config)
-        return
+    processes = settings.resolved_workers
     token_file = settings.operator_token_file
-    click.echo(f"credgate: serving on {settings.address}  (data: {settings.data_dir}/)")
+    shape = "1 process" if processes == 1 else f"{processes} worker processes"
+    click.echo(f"credgate: serving on {settings.address}, {shape}  (data: {settings.data_dir}/)")
     if token_file.exists():
         click.echo(f"  operator token: {token_file}")
         click.echo(NEXT_STEPS.format(addr=settings.address, token_file=token_file))
-    try:
+    common: dict[str, Any] = {
+        "host": settings.host,
+        "port": settings.port,
+        "log_level": settings.log_level,
+        "access_log": False,
+        "server_header": False,
+    }
+    if processes > 1:
+        cg.close()
+        # Each worker builds its own instance from these settings (see adapters/http/asgi.py).
+        overrides: dict[str, Any] = {
+            "data_dir": str(settings.data_dir),
+            "host": settings.host,
+            "port": settings.port,
+        }
+        if config is not None:
+            overrides["config"] = str(config)
+        os.environ[OVERRIDES_ENV] = json.dumps(overrides)
         uvicorn.run(
-            create_app(cg),
-            host=settings.host,
-            port=settings.port,
-            log_level=settings.log_level,
-            access_log=False,
-            server_header=False,
+            "credgate.adapters.http.asgi:app_from_env", factory=True, workers=processes, **common
         )
+        return
+    try:
+        uvicorn.run(create_app(cg), **common)
     finally:
         cg.close()
-
-
-def _serve_workers(settings: Settings, config: Path | None) -> None:
-    import json
-
-    import uvicorn
-
-    from credgate.adapters.http.asgi import OVERRIDES_ENV
-
-    click.echo(
-        f"credgate: serving on {settings.address} with {settings.workers} worker processes "
-        f"(data: {settings.data_dir}/)"
-    )
-    overrides = {"data_dir": str(settings.data_dir), "host": settings.host, "port": settings.port}
-    if config is not None:
-        overrides["config"] = str(config)
-    os.environ[OVERRIDES_ENV] = json.dumps(overrides)
-    uvicorn.run(
-        "credgate.adapters.http.asgi:app_from_env",
-        factory=True,
-        host=settings.host,
-        port=settings.port,
-        workers=settings.workers,
-        log_level=settings.log_level,
-        access_log=False,
-        server_header=False,
-    )
 
 
 @click.group()
