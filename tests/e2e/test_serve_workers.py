@@ -31,3 +31,27 @@ def test_two_workers_serve_and_keep_verifiable_chains(tmp_path: Path) -> None:
     verified = run_cli("audit", "verify", "--file", str(audit), cwd=tmp_path)
     assert verified.returncode == 0, verified.stdout + verified.stderr
     assert verified.stdout.startswith("ok:")
+
+
+def test_vault_clients_list_method_with_h11(tmp_path: Path) -> None:
+    """With http_parser = "h11", the LIST method Vault clients send lists keys."""
+    with start_server(tmp_path, config='http_parser = "h11"\nworkers = 1\n') as server:
+        headers = {"Authorization": f"Bearer {server.token}"}
+        with httpx.Client(base_url=server.addr, headers=headers, timeout=10) as client:
+            assert (
+                client.post("/v1/secret/data/dev/a", json={"data": {"v": "1"}}).status_code == 200
+            )
+            listed = client.request("LIST", "/v1/secret/metadata/dev/")
+            assert listed.status_code == 200, listed.text
+            assert listed.json()["data"]["keys"] == ["a"]
+
+
+def test_a_bad_http_parser_setting_is_one_clear_error(tmp_path: Path) -> None:
+    """An unknown http_parser stops `credgate serve` with one line, not a traceback."""
+    data = tmp_path / "data"
+    data.mkdir(mode=0o700)
+    (data / "credgate.toml").write_text('http_parser = "fast"\n')
+    result = run_cli("serve", "--data-dir", str(data), cwd=tmp_path)
+    assert result.returncode == 2
+    assert "http_parser must be httptools or h11" in result.stderr
+    assert "Traceback" not in result.stderr

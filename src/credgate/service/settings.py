@@ -29,6 +29,7 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8300
     workers: int = 0  # server processes (0: one per available CPU); each its own audit chain
+    http_parser: str = "httptools"  # "h11" also accepts Vault's LIST method (slower)
     master_key_file: Path | None = None  # default: <data_dir>/master.key
     audit_file: Path | None = None  # default: <data_dir>/audit.log
     audit_sql: bool = False
@@ -90,7 +91,7 @@ _DURATIONS = {"default_token_ttl", "max_token_ttl"}
 _PATHS = {"data_dir", "master_key_file", "audit_file"}
 _BOOLS = {"audit_sql", "audit_fsync"}
 _INTS = {"port", "workers", "max_request_bytes", "context_max_bytes"}
-_STRS = {"database_url", "audit_database_url", "host", "instance_id", "log_level"}
+_STRS = {"http_parser", "database_url", "audit_database_url", "host", "instance_id", "log_level"}
 SETTING_NAMES = tuple(f.name for f in fields(Settings) if f.name != "extra")
 
 
@@ -170,6 +171,11 @@ def load_settings(
     if "data_dir" not in values:
         values["data_dir"] = data_dir
     settings = Settings(**values)
+    if settings.http_parser not in ("httptools", "h11"):
+        raise ConfigError(
+            f"http_parser must be httptools or h11, not {settings.http_parser!r}",
+            hint="h11 accepts the LIST method Vault clients send; httptools is faster",
+        )
     if not settings.instance_id:
         id_file = settings.data_dir / "instance-id"
         if id_file.exists():

@@ -114,6 +114,7 @@ def serve(
         "log_level": settings.log_level,
         "access_log": False,
         "server_header": False,
+        "http": settings.http_parser,
     }
     if processes > 1:
         cg.close()
