@@ -7,7 +7,8 @@ redemptions of one approval cannot both win.
 from __future__ import annotations
 
 import json
-from typing import Any, TypeVar
+from enum import Enum
+from typing import Any, Protocol, TypeVar
 
 import sqlalchemy as sa
 
@@ -148,16 +149,9 @@ class GovernanceStore:
     @staticmethod
     def update_approval(tx: SqlTx, old_status: str, approval: Approval) -> None:
         """Persist a transition; Conflict when someone else changed it first."""
-        t = g.approvals
-        done = tx.conn.execute(
-            t.update()
-            .where(t.c.id == approval.id, t.c.status == old_status)
-            .values(status=approval.status.value, record=codec.dumps(approval))
+        _compare_and_set(
+            tx, g.approvals, "approval", approval.id, old_status, approval.status.value, approval
         )
-        if done.rowcount != 1:
-            raise Conflict(
-                f"approval {approval.id} changed meanwhile", hint="read it again and retry"
-            )
 
     # -- elevation profiles, elevations, proposals ------------------------------------------
     @staticmethod
@@ -196,34 +190,17 @@ class GovernanceStore:
 
     @staticmethod
     def insert_elevation(tx: SqlTx, e: Elevation) -> None:
-        tx.conn.execute(
-            g.elevations.insert().values(
-                id=e.id,
-                namespace=e.namespace,
-                agent_id=e.agent_id,
-                status=e.status.value,
-                created_at=e.created_at,
-                record=codec.dumps(e),
-            )
-        )
+        _insert_agent_record(tx, g.elevations, e)
 
     @staticmethod
     def elevation(tx: SqlTx, elevation_id: str) -> Elevation | None:
-        row = tx.conn.execute(
-            sa.select(g.elevations.c.record).where(g.elevations.c.id == elevation_id)
-        ).first()
-        return None if row is None else codec.loads(Elevation, row.record)
+        return _record(tx, g.elevations, Elevation, elevation_id)
 
     @staticmethod
     def elevations(
         tx: SqlTx, namespace: str, *, agent_id: str | None = None, limit: int = 200
     ) -> list[Elevation]:
-        t = g.elevations
-        query = sa.select(t.c.record).where(t.c.namespace == namespace)
-        if agent_id is not None:
-            query = query.where(t.c.agent_id == agent_id)
-        rows = tx.conn.execute(query.order_by(t.c.created_at.desc()).limit(limit))
-        return [codec.loads(Elevation, r.record) for r in rows]
+        return _agent_records(tx, g.elevations, Elevation, namespace, agent_id, limit)
 
     @staticmethod
     def live_elevations(tx: SqlTx, *, limit: int = 500) -> list[Elevation]:
@@ -240,53 +217,88 @@ class GovernanceStore:
 
     @staticmethod
     def update_elevation(tx: SqlTx, old_status: str, e: Elevation) -> None:
-        t = g.elevations
-        done = tx.conn.execute(
-            t.update()
-            .where(t.c.id == e.id, t.c.status == old_status)
-            .values(status=e.status.value, record=codec.dumps(e))
-        )
-        if done.rowcount != 1:
-            raise Conflict(f"elevation {e.id} changed meanwhile", hint="read it again and retry")
+        _compare_and_set(tx, g.elevations, "elevation", e.id, old_status, e.status.value, e)
 
     @staticmethod
     def insert_proposal(tx: SqlTx, p: GrantProposal) -> None:
-        tx.conn.execute(
-            g.proposals.insert().values(
-                id=p.id,
-                namespace=p.namespace,
-                agent_id=p.agent_id,
-                status=p.status.value,
-                created_at=p.created_at,
-                record=codec.dumps(p),
-            )
-        )
+        _insert_agent_record(tx, g.proposals, p)
 
     @staticmethod
     def proposal(tx: SqlTx, proposal_id: str) -> GrantProposal | None:
-        row = tx.conn.execute(
-            sa.select(g.proposals.c.record).where(g.proposals.c.id == proposal_id)
-        ).first()
-        return None if row is None else codec.loads(GrantProposal, row.record)
+        return _record(tx, g.proposals, GrantProposal, proposal_id)
 
     @staticmethod
     def proposals(
         tx: SqlTx, namespace: str, *, agent_id: str | None = None, limit: int = 200
     ) -> list[GrantProposal]:
-        t = g.proposals
-        query = sa.select(t.c.record).where(t.c.namespace == namespace)
-        if agent_id is not None:
-            query = query.where(t.c.agent_id == agent_id)
-        rows = tx.conn.execute(query.order_by(t.c.created_at.desc()).limit(limit))
-        return [codec.loads(GrantProposal, r.record) for r in rows]
+        return _agent_records(tx, g.proposals, GrantProposal, namespace, agent_id, limit)
 
     @staticmethod
     def update_proposal(tx: SqlTx, old_status: str, p: GrantProposal) -> None:
-        t = g.proposals
-        done = tx.conn.execute(
-            t.update()
-            .where(t.c.id == p.id, t.c.status == old_status)
-            .values(status=p.status.value, record=codec.dumps(p))
+        _compare_and_set(tx, g.proposals, "proposal", p.id, old_status, p.status.value, p)
+
+
+class _AgentRecord(Protocol):
+    """An elevation or a grant proposal: what their two tables index."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def namespace(self) -> str: ...
+
+    @property
+    def agent_id(self) -> str: ...
+
+    @property
+    def created_at(self) -> float: ...
+
+    @property
+    def status(self) -> Enum: ...
+
+
+def _insert_agent_record(tx: SqlTx, table: sa.Table, rec: _AgentRecord) -> None:
+    tx.conn.execute(
+        table.insert().values(
+            id=rec.id,
+            namespace=rec.namespace,
+            agent_id=rec.agent_id,
+            status=rec.status.value,
+            created_at=rec.created_at,
+            record=codec.dumps(rec),
         )
-        if done.rowcount != 1:
-            raise Conflict(f"proposal {p.id} changed meanwhile", hint="read it again and retry")
+    )
+
+
+def _record(tx: SqlTx, table: sa.Table, cls: type[T], record_id: str) -> T | None:
+    row = tx.conn.execute(sa.select(table.c.record).where(table.c.id == record_id)).first()
+    return None if row is None else codec.loads(cls, row.record)
+
+
+def _agent_records(
+    tx: SqlTx, table: sa.Table, cls: type[T], namespace: str, agent_id: str | None, limit: int
+) -> list[T]:
+    query = sa.select(table.c.record).where(table.c.namespace == namespace)
+    if agent_id is not None:
+        query = query.where(table.c.agent_id == agent_id)
+    rows = tx.conn.execute(query.order_by(table.c.created_at.desc()).limit(limit))
+    return [codec.loads(cls, r.record) for r in rows]
+
+
+def _compare_and_set(
+    tx: SqlTx,
+    table: sa.Table,
+    what: str,
+    record_id: str,
+    old_status: str,
+    new_status: str,
+    record: object,
+) -> None:
+    """Store a status transition only if nobody changed the status first (else Conflict)."""
+    done = tx.conn.execute(
+        table.update()
+        .where(table.c.id == record_id, table.c.status == old_status)
+        .values(status=new_status, record=codec.dumps(record))
+    )
+    if done.rowcount != 1:
+        raise Conflict(f"{what} {record_id} changed meanwhile", hint="read it again and retry")
