@@ -469,7 +469,10 @@ class Broker:
             session_id=ctx.session_id,
             trace_id=trace.trace_id,
             span_id=trace.span_id,
-            namespace=adm.namespace,
+            # A refused namespace header still belongs to the token's tenant (scoped reads).
+            namespace=adm.namespace
+            if adm.namespace is not None
+            else (token.namespace if token else None),
             action=action.name,
             operation=action.operation,
             path=action.path,

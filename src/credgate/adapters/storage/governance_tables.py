@@ -7,7 +7,7 @@ it are what queries filter on and what compare-and-set transitions check (``stat
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Column, Float, Index, String, Table, Text
+from sqlalchemy import Boolean, Column, Float, Index, Integer, String, Table, Text
 
 from credgate.adapters.storage.schema import metadata
 
@@ -77,4 +77,28 @@ proposals = Table(
     Column("status", String(16), nullable=False),
     Column("created_at", Float, nullable=False),
     Column("record", Text, nullable=False),
+)
+
+# Taint that follows a token lineage (issue 15): the key is the lineage root, the agent's
+# top-most token in a chain of its own tokens (children and elevations share their root).
+token_taints = Table(
+    "token_taints",
+    metadata,
+    Column("accessor", String(64), primary_key=True),
+    Column("namespace", String(600), nullable=False),
+    Column("principal_id", String(64), nullable=True),
+    Column("reasons", Text, nullable=False, default="[]"),  # JSON list of {time, by, reason}
+    Column("created_at", Float, nullable=False),
+    Column("updated_at", Float, nullable=False),
+)
+
+# Each audit writer's chain head, checkpointed periodically (issue 15): verify compares every
+# chain's tail with it, so a truncated or re-written tail is found without an operator anchor.
+audit_checkpoints = Table(
+    "audit_checkpoints",
+    metadata,
+    Column("writer", String(200), primary_key=True),
+    Column("seq", Integer, nullable=False),
+    Column("hash", String(64), nullable=False),
+    Column("updated_at", Float, nullable=False),
 )
