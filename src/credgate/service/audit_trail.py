@@ -6,7 +6,7 @@ through the same readers (:mod:`credgate.service.audit_search`, :mod:`credgate.d
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 from credgate.adapters.audit.file_sink import FileAuditSink, iter_lines, iter_records
@@ -19,6 +19,25 @@ from credgate.service.audit_search import find_value, search, session_timeline
 from credgate.service.broker import Action, Broker, Caller, Outcome, RequestContext
 
 MAX_RESULTS = 1000
+
+
+def visible_to(caller: Caller) -> Callable[[Mapping[str, Any]], bool]:
+    """Which records ``caller`` may read: its namespace, and its children for an operator.
+
+    A tenant never sees another tenant's events (paths, ids, accessors, reasoning, value
+    HMACs). Only the root namespace sees records with no namespace (unauthenticated requests).
+    """
+    scope = caller.namespace
+    if scope == "" and caller.kind != "agent":
+        return lambda record: True
+    if caller.kind == "agent":
+        return lambda record: record.get("namespace") == scope
+
+    def within(record: Mapping[str, Any]) -> bool:
+        namespace = record.get("namespace")
+        return isinstance(namespace, str) and namespace.startswith(scope)
+
+    return within
 
 
 def _since(raw: str) -> float:
@@ -37,10 +56,14 @@ class AuditTrailService:
         self.audit = audit
         self.file = next((x for x in sinks if isinstance(x, FileAuditSink)), None)
 
-    def _records(self) -> Iterator[dict[str, Any]]:
+    def _records(self, caller: Caller | None = None) -> Iterator[dict[str, Any]]:
+        """The trail's records, only those ``caller`` may see when a caller is given."""
         if self.file is None or not self.file.path.exists():
             return iter(())
-        return iter_records(self.file.path, on_malformed=lambda _n: None)
+        records = iter_records(self.file.path, on_malformed=lambda _n: None)
+        if caller is None:
+            return records
+        return filter(visible_to(caller), records)
 
     def search(self, ctx: RequestContext, query: Mapping[str, str]) -> Outcome:
         unknown = set(query) - {"agent", "session", "since", "path", "limit", "trace"}
@@ -53,7 +76,7 @@ class AuditTrailService:
 
         def handler(tx: SqlTx, caller: Caller) -> Outcome:
             found = search(
-                self._records(),
+                self._records(caller),
                 agent=query.get("agent"),
                 session=query.get("session"),
                 since=since,
@@ -70,7 +93,7 @@ class AuditTrailService:
 
     def session(self, ctx: RequestContext, session_id: str) -> Outcome:
         def handler(tx: SqlTx, caller: Caller) -> Outcome:
-            lines = session_timeline(self._records(), session_id)
+            lines = session_timeline(self._records(caller), session_id)
             if not lines:
                 raise NotFound(f"no events for session {session_id!r}")
             return Outcome({"data": {"session_id": session_id, "timeline": lines}})
@@ -96,7 +119,7 @@ class AuditTrailService:
         digest = self.audit.hmac(body.value)
 
         def handler(tx: SqlTx, caller: Caller) -> Outcome:
-            hits = find_value(self._records(), digest)
+            hits = find_value(self._records(caller), digest)
             shown = [
                 {
                     k: h.get(k)

@@ -17,6 +17,7 @@ from credgate.domain.namespaces import parse_namespace
 from credgate.domain.token_entries import PrincipalKind
 from credgate.domain.tokens import (
     TokenEntry,
+    end_of_life,
     generate_accessor,
     generate_token,
     hash_token,
@@ -105,6 +106,38 @@ def principal_info(p: PrincipalRecord) -> dict[str, Any]:
     }
 
 
+def _child_uses(creator: TokenEntry, requested: int) -> int:
+    """Uses for a token created by ``creator``: never more than the creator has left.
+
+    The pipeline spent one of the creator's uses on this very request before the handler
+    ran, so ``creator.uses_left - 1`` remain. An unlimited creator gives what was asked.
+    """
+    if creator.num_uses == 0:
+        return requested
+    remaining = creator.uses_left - 1
+    if remaining < 1:
+        raise Denied(
+            "this token has no uses left to give a new token",
+            hint="create tokens with a token that has uses left (or no num_uses limit)",
+        )
+    if requested == 0 or requested > remaining:
+        raise InvalidRequest(
+            f"num_uses must be from 1 to {remaining}: the creating token has "
+            f"{remaining} use(s) left",
+            hint="a token never gets more uses than the token that creates it has left",
+        )
+    return requested
+
+
+def _capped_max_ttl(creator: TokenEntry, max_ttl: float | None, now: float) -> float | None:
+    """A hard limit no later than the creator's own end of life (children get this anyway)."""
+    end = end_of_life(creator)
+    if end is None:
+        return max_ttl
+    left = max(1.0, end - now)
+    return left if max_ttl is None else min(max_ttl, left)
+
+
 class IdentityService:
     def __init__(
         self,
@@ -180,6 +213,12 @@ class IdentityService:
 
         def handler(tx: SqlTx, caller: Caller) -> Outcome:
             parent: TokenEntry | None = caller.token
+            if target_kind and caller.kind == "agent":
+                raise Denied(
+                    "an agent cannot create tokens for a principal",
+                    hint="an agent creates child tokens of its own token: auth/token/create, "
+                    "with a subset of its token's policies",
+                )
             if target_kind:
                 principal = tx.get_principal_by_name(caller.namespace, target_kind, name)
                 if principal is None:
@@ -214,6 +253,23 @@ class IdentityService:
                 and ROOT_POLICY not in wanted
             ):
                 wanted.append(DEFAULT_POLICY)
+            # Minting for another operator is never a way up: the new token's policies must
+            # be the caller's own (same namespace, so the names mean the same policies).
+            own_limits = target_kind != "agent" and not caller.is_root
+            if target_kind == "operator" and not caller.is_root:
+                beyond = sorted(set(wanted) - set(caller.token.policies))
+                if caller.namespace != caller.token.namespace or beyond:
+                    raise Denied(
+                        "an operator token can only be minted with policies the caller holds"
+                        + (f" (not held: {', '.join(beyond)})" if beyond else ""),
+                        hint="ask an operator who holds them, or a root token; to mint in a "
+                        "child namespace, use a token of that namespace",
+                    )
+            uses = body.num_uses
+            child_max_ttl = max_ttl
+            if own_limits:
+                uses = _child_uses(caller.token, uses)
+                child_max_ttl = _capped_max_ttl(caller.token, max_ttl, self.now)
             issued = self.issue(
                 tx,
                 principal=principal,
@@ -221,15 +277,21 @@ class IdentityService:
                 namespace=namespace,
                 policies=wanted,
                 ttl=ttl,
-                max_ttl=max_ttl,
-                num_uses=body.num_uses,
+                max_ttl=child_max_ttl,
+                num_uses=uses,
                 parent=parent,
                 display_name=body.display_name or (name if target_kind else ""),
                 meta={**body.meta, "created_by": caller.token.accessor},
             )
             return Outcome(
                 issued.auth_body(),
-                result_params={"accessor": issued.entry.accessor},
+                result_params={
+                    "accessor": issued.entry.accessor,
+                    "principal_id": issued.entry.principal_id,
+                    "principal_kind": issued.entry.principal_kind,
+                    "policies": list(issued.entry.policies),
+                    "parent_accessor": issued.entry.parent_accessor,
+                },
             )
 
         action = Action(

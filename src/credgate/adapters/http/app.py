@@ -134,9 +134,27 @@ def _check_text(node: Any) -> None:
 
 
 def parse_strict_json(raw: bytes) -> Any:
-    """JSON as RFC 8259 means it: UTF-8, finite numbers, valid strings; anything else is a 400."""
+    """JSON as RFC 8259 means it: UTF-8, finite numbers, valid strings; anything else is a 400.
+
+    The bytes are decoded as UTF-8 first: ``json.loads`` would otherwise detect UTF-16 and
+    UTF-32 by itself and accept a body the API does not speak.
+    """
     try:
-        value = json.loads(raw, parse_constant=_no_constant, parse_float=_finite_float)
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        utf16 = raw[:2] in (b"\xff\xfe", b"\xfe\xff") or (len(raw) > 1 and 0 in raw[:4])
+        raise InvalidRequest(
+            "the request body is not UTF-8"
+            + (" (it looks like UTF-16 or UTF-32)" if utf16 else ""),
+            hint="send the JSON body encoded as UTF-8, with Content-Type: application/json",
+        ) from None
+    if text.startswith("\ufeff") or "\x00" in text:
+        raise InvalidRequest(
+            "the request body is not plain UTF-8 JSON (byte order mark or NUL bytes: UTF-16?)",
+            hint="send the JSON body encoded as UTF-8 without a byte order mark",
+        )
+    try:
+        value = json.loads(text, parse_constant=_no_constant, parse_float=_finite_float)
         _check_text(value)
     except (UnicodeError, ValueError, RecursionError):
         raise InvalidRequest(
