@@ -22,7 +22,9 @@ from credgate_server import Server, start_server
 
 pytestmark = pytest.mark.e2e
 
-TENANT_ADMIN = 'path "*" { capabilities = ["create", "read", "update", "delete", "list", "sudo"] }\n'
+TENANT_ADMIN = (
+    'path "*" { capabilities = ["create", "read", "update", "delete", "list", "sudo"] }\n'
+)
 AUDIT_READER = 'path "sys/audit-trail/*" { capabilities = ["read", "update", "sudo"] }\n'
 TOKEN_MINTER = (
     'path "auth/token/*" { capabilities = ["create", "read", "update", "sudo"] }\n'
@@ -71,9 +73,8 @@ class Tenant:
 
     def agent(self, name: str, policy_text: str, **token_args: Any) -> str:
         self.policy(f"{name}-pol", policy_text)
-        self._root(
-            "POST", f"sys/agents/{name}", json={"owner": "o@example.com", "policies": [f"{name}-pol"]}
-        )
+        body = {"owner": "o@example.com", "policies": [f"{name}-pol"]}
+        self._root("POST", f"sys/agents/{name}", json=body)
         r = self._root("POST", "auth/token/create", json={"agent": name, **token_args})
         token: str = r.json()["auth"]["client_token"]
         return token
@@ -115,7 +116,8 @@ def test_a_tenant_admin_sees_only_its_own_namespace_in_search(server: Server) ->
         events = r.json()["data"]["events"]
         assert events, "the tenant's own events must be visible"
         assert {e["namespace"] for e in events} == {attacker.path}
-        assert victim.path not in r.text and "victim-reasoning-marker" not in r.text
+        assert victim.path not in r.text
+        assert "victim-reasoning-marker" not in r.text
 
         r = c.get(f"/v1/sys/audit-trail/session/{session}")
         assert r.status_code == 404
@@ -129,7 +131,8 @@ def test_a_tenant_admin_sees_only_its_own_namespace_in_search(server: Server) ->
     with victim.client(victim.admin) as c:
         assert c.post("/v1/sys/audit-trail/hash", json={"value": value}).json()["data"]["found"]
         r = c.get(f"/v1/sys/audit-trail/session/{session}")
-        assert r.status_code == 200 and "secret/data/dev/app" in r.text
+        assert r.status_code == 200
+        assert "secret/data/dev/app" in r.text
     with server.client() as c:
         assert c.post("/v1/sys/audit-trail/hash", json={"value": value}).json()["data"]["found"]
 
@@ -144,9 +147,7 @@ def test_an_agent_granted_the_audit_api_sees_only_its_namespace(server: Server) 
         r = c.get("/v1/sys/audit-trail/search", params={"limit": "1000"})
         assert r.status_code == 200, r.text
         assert {e["namespace"] for e in r.json()["data"]["events"]} <= {attacker.path}
-        assert not c.post("/v1/sys/audit-trail/hash", json={"value": value}).json()["data"][
-            "found"
-        ]
+        assert not c.post("/v1/sys/audit-trail/hash", json={"value": value}).json()["data"]["found"]
 
 
 def test_a_child_namespace_admin_cannot_see_its_parent_but_the_parent_sees_it(
@@ -161,13 +162,14 @@ def test_a_child_namespace_admin_cannot_see_its_parent_but_the_parent_sees_it(
     _victim_activity(parent, parent_value)
     _victim_activity(child, child_value)
     with child.client(child.admin) as c:
-        assert not c.post("/v1/sys/audit-trail/hash", json={"value": parent_value}).json()[
-            "data"
-        ]["found"]
+        assert not c.post("/v1/sys/audit-trail/hash", json={"value": parent_value}).json()["data"][
+            "found"
+        ]
         events = c.get("/v1/sys/audit-trail/search", params={"limit": "1000"}).json()["data"][
             "events"
         ]
-        assert events and {e["namespace"] for e in events} == {child.path}
+        assert events
+        assert {e["namespace"] for e in events} == {child.path}
     with parent.client(parent.admin) as c:
         assert c.post("/v1/sys/audit-trail/hash", json={"value": child_value}).json()["data"][
             "found"
