@@ -311,6 +311,11 @@ class Broker:
                 inline = not (write or hold or limited or redeeming or action.prepare)
                 if inline:
                     outcome = handler(tx, caller)
+            if risk is not None and risk.spread is not None and self.risk_gate is not None:
+                # A clean token presented a tainted session: from now on the taint follows the
+                # token's lineage too (also when this request is then held for approval).
+                with self.store.transaction(write=True) as tx:
+                    self.risk_gate.spread(tx, risk, now=self.clock.now())
             if not inline:
                 if hold:
                     assert risk is not None  # noqa: S101 - hold implies a risk outcome

@@ -166,19 +166,21 @@ class GovernanceService:
         def handler(tx: SqlTx, caller: Caller) -> Outcome:
             if caller.kind == "agent" and ctx.session_id not in (None, session_id):
                 raise Denied("an agent can only taint its own session")
+            reason = {
+                "time": self.now,
+                "by": caller.principal_id,
+                "reason": body.reason,
+                "source": body.source,
+            }
             reasons = self.governance.taint(
                 tx,
                 caller.namespace,
                 session_id,
                 principal_id=caller.principal_id if caller.kind == "agent" else None,
-                reason={
-                    "time": self.now,
-                    "by": caller.principal_id,
-                    "reason": body.reason,
-                    "source": body.source,
-                },
+                reason=reason,
                 now=self.now,
             )
+            self._taint_lineage(tx, caller, session_id, reason)
             return Outcome(
                 {"data": {"session_id": session_id, "tainted": True, "reasons": reasons}}
             )
@@ -204,20 +206,23 @@ class GovernanceService:
                 raise Denied("an agent can only report text for its own session")
             tainted, _ = self.governance.session(tx, caller.namespace, session_id)
             if result.injection:
-                reason = f"input inspector: score {result.score:.2f} ({', '.join(reason_ids[:5])})"
+                reason = {
+                    "time": self.now,
+                    "by": caller.principal_id,
+                    "reason": (
+                        f"input inspector: score {result.score:.2f} ({', '.join(reason_ids[:5])})"
+                    ),
+                    "source": body.source,
+                }
                 self.governance.taint(
                     tx,
                     caller.namespace,
                     session_id,
                     principal_id=caller.principal_id if caller.kind == "agent" else None,
-                    reason={
-                        "time": self.now,
-                        "by": caller.principal_id,
-                        "reason": reason,
-                        "source": body.source,
-                    },
+                    reason=reason,
                     now=self.now,
                 )
+                self._taint_lineage(tx, caller, session_id, reason)
                 tainted = True
             return Outcome(
                 {"data": {**result.to_dict(), "session_id": session_id, "tainted": tainted}},
@@ -236,6 +241,23 @@ class GovernanceService:
             },
         )
         return self.broker.run(ctx, action, handler)
+
+    def _taint_lineage(
+        self, tx: SqlTx, caller: Caller, session_id: str, reason: Mapping[str, Any]
+    ) -> None:
+        """An agent's own request tainted a session: the taint follows its token lineage too,
+        so a new session id (or none) does not escape it. Operators' tokens are not gated."""
+        if caller.kind != "agent":
+            return
+        lineage = self.governance.token_taint(tx, caller.token)
+        self.governance.taint_token(
+            tx,
+            lineage.root,
+            namespace=caller.token.namespace,
+            principal_id=caller.principal_id,
+            reason={**reason, "session_id": session_id},
+            now=self.now,
+        )
 
     def read_session(self, ctx: RequestContext, session_id: str) -> Outcome:
         def handler(tx: SqlTx, caller: Caller) -> Outcome:

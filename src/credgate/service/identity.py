@@ -301,7 +301,10 @@ class IdentityService:
 
     def lookup_self(self, ctx: RequestContext) -> Outcome:
         def handler(tx: SqlTx, caller: Caller) -> Outcome:
-            return Outcome({"data": token_info(caller.token, self.now)})
+            # Taint follows the token's lineage (its children and elevations share it).
+            gate = self.broker.risk_gate
+            tainted = gate is not None and gate.governance.token_taint(tx, caller.token).tainted
+            return Outcome({"data": {**token_info(caller.token, self.now), "tainted": tainted}})
 
         return self.broker.run(
             ctx, Action("token.lookup_self", "read", "auth/token/lookup-self"), handler

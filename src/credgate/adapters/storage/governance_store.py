@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import json
 from enum import Enum
-from typing import Any, Protocol, TypeVar
+from typing import Any, NamedTuple, Protocol, TypeVar
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 
 from credgate.adapters.storage import codec
 from credgate.adapters.storage import governance_tables as g
@@ -18,9 +19,41 @@ from credgate.adapters.storage.sql_store import SqlTx
 from credgate.domain.approvals import Approval
 from credgate.domain.elevations import Elevation, ElevationProfile
 from credgate.domain.grant_proposals import GrantProposal
+from credgate.domain.tokens import TokenEntry
 from credgate.errors import Conflict
 
 T = TypeVar("T")
+
+MAX_REASONS = 20  # a session's or a token's taint keeps its latest reasons
+LINEAGE_DEPTH = 16  # how far up ``parent_accessor`` a token's lineage is followed
+
+# The token, then its parents while they belong to the same principal, one row each, up to one
+# past LINEAGE_DEPTH (that extra row says the chain is longer than the walk may go).
+_LINEAGE_SQL = (
+    "WITH RECURSIVE lineage(accessor, parent_accessor, principal_id, depth) AS ("
+    " SELECT accessor, parent_accessor, principal_id, 0 FROM tokens WHERE accessor = :a"
+    " UNION ALL"
+    " SELECT t.accessor, t.parent_accessor, t.principal_id, l.depth + 1"
+    " FROM tokens t JOIN lineage l ON t.accessor = l.parent_accessor"
+    " WHERE t.principal_id = l.principal_id AND l.depth < :limit)"
+    " SELECT l.accessor, l.depth, tt.accessor IS NOT NULL AS tainted"
+    " FROM lineage l LEFT JOIN token_taints tt ON tt.accessor = l.accessor"
+    " ORDER BY l.depth"
+)
+
+
+class TokenTaint(NamedTuple):
+    """Where a token's lineage starts and whether taint follows it.
+
+    ``root`` is the top-most token of the principal's own chain (children and elevations share
+    their parent's root). ``too_deep`` means the chain is longer than :data:`LINEAGE_DEPTH`:
+    the root was not reached, so the token counts as tainted (fail closed: a chain of child
+    tokens cannot walk away from a tainted ancestor).
+    """
+
+    root: str
+    tainted: bool
+    too_deep: bool = False
 
 
 class GovernanceStore:
@@ -79,7 +112,7 @@ class GovernanceStore:
             )
         ).first()
         _, reasons = cls.session(tx, namespace, session_id)
-        reasons = [*reasons, reason][-20:]
+        reasons = [*reasons, reason][-MAX_REASONS:]
         values = {"tainted": True, "reasons": json.dumps(reasons), "updated_at": now}
         if exists is None:
             tx.conn.execute(
@@ -97,6 +130,58 @@ class GovernanceStore:
                 .where(g.sessions.c.namespace == namespace, g.sessions.c.session_id == session_id)
                 .values(**values)
             )
+        return reasons
+
+    # -- token lineages (taint that follows the token, not the client-chosen session id) ---
+    @staticmethod
+    def token_taint(tx: SqlTx, entry: TokenEntry) -> TokenTaint:
+        """The lineage root of ``entry`` and whether it is tainted: one indexed query."""
+        if entry.parent_accessor is None:  # the common case: a token that stands on its own
+            rows = tx.fetch(
+                "SELECT accessor FROM token_taints WHERE accessor = :a", a=entry.accessor
+            )
+            return TokenTaint(entry.accessor, bool(rows))
+        rows = tx.fetch(_LINEAGE_SQL, a=entry.accessor, limit=LINEAGE_DEPTH + 1)
+        inside = [r for r in rows if r.depth <= LINEAGE_DEPTH]
+        too_deep = len(inside) < len(rows)
+        root = inside[-1].accessor if inside else entry.accessor
+        return TokenTaint(root, too_deep or any(bool(r.tainted) for r in inside), too_deep)
+
+    @staticmethod
+    def taint_token(
+        tx: SqlTx,
+        root: str,
+        *,
+        namespace: str,
+        principal_id: str | None,
+        reason: dict[str, Any],
+        now: float,
+    ) -> list[dict[str, Any]]:
+        """Taint a lineage (by its root's accessor), appending ``reason``; return the reasons."""
+        t = g.token_taints
+        dialect = postgresql if tx.conn.dialect.name == "postgresql" else sqlite
+        first = (
+            dialect.insert(t)
+            .values(
+                accessor=root,
+                namespace=namespace,
+                principal_id=principal_id,
+                reasons=json.dumps([reason]),
+                created_at=now,
+                updated_at=now,
+            )
+            .on_conflict_do_nothing(index_elements=[t.c.accessor])
+            .returning(t.c.accessor)  # rowcount is not reliable here (psycopg says -1)
+        )
+        if tx.conn.execute(first).first() is not None:
+            return [reason]
+        row = tx.conn.execute(sa.select(t.c.reasons).where(t.c.accessor == root)).one()
+        reasons = [*json.loads(row.reasons), reason][-MAX_REASONS:]
+        tx.conn.execute(
+            t.update()
+            .where(t.c.accessor == root)
+            .values(reasons=json.dumps(reasons), updated_at=now)
+        )
         return reasons
 
     # -- approvals and suggestions ----------------------------------------------------------
