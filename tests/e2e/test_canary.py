@@ -312,7 +312,7 @@ def run_scenario(srv: Server, canary: str, rec: Recorder) -> None:
     assert srv.stop() in (0, -15), srv.output()[-2000:]
     assert "Application shutdown complete" in srv.output()
     log = ["--file", str(srv.data_dir / "audit.log")]
-    rec.cli("audit", "verify", *log, env=srv.env)
+    rec.cli("audit", "verify", *log, "--data-dir", str(srv.data_dir), env=srv.env)
     assert SESSION in rec.cli("audit", "search", "--session", SESSION, "--json", *log, env=srv.env)
     rec.cli("audit", "search", "--path", "secret/data/*", *log, env=srv.env)
     rec.cli("audit", "session", SESSION, *log, env=srv.env)

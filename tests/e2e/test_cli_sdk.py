@@ -127,7 +127,7 @@ def test_agent_reads_what_its_policy_allows_and_nothing_else(
     all_output = allowed.stderr + refused.stdout + refused.stderr + json.dumps(events)
     assert story["prod"] not in all_output
     assert story["dev"] not in json.dumps(events)
-    ok(run_cli("audit", "verify", "--file", str(server.data_dir / "audit.log")))
+    ok(run_cli("audit", "verify", "--data-dir", str(server.data_dir)))
 
 
 def test_sdk_reads_fresh_and_survives_a_rotation(server: Server, story: dict[str, str]) -> None:

@@ -28,9 +28,12 @@ def test_two_workers_serve_and_keep_verifiable_chains(tmp_path: Path) -> None:
     writers = {json.loads(line)["writer"] for line in audit.read_text().splitlines() if line}
     assert writers
     assert all("-p" in w for w in writers)
-    verified = run_cli("audit", "verify", "--file", str(audit), cwd=tmp_path)
+    verified = run_cli(
+        "audit", "verify", "--file", str(audit), "--data-dir", str(server.data_dir), cwd=tmp_path
+    )
     assert verified.returncode == 0, verified.stdout + verified.stderr
     assert verified.stdout.startswith("ok:")
+    assert "used (database" in verified.stdout  # each worker checkpointed its chain head
 
 
 def test_vault_clients_list_method_with_h11(tmp_path: Path) -> None:

@@ -12,7 +12,9 @@ import socket
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from credgate.adapters.audit.checkpoint_store import FileCheckpointStore, SqlCheckpointStore
 from credgate.adapters.audit.file_sink import FileAuditSink
 from credgate.adapters.audit.sql_sink import SqlAuditSink
 from credgate.adapters.crypto.barrier import Barrier
@@ -30,7 +32,7 @@ from credgate.adapters.storage.migrations import upgrade
 from credgate.adapters.storage.records import MountRecord, PrincipalRecord
 from credgate.adapters.storage.sql_store import SqlStore
 from credgate.clock import Clock, SystemClock
-from credgate.domain.audit import AuditSink
+from credgate.domain.audit import AuditSink, Checkpoint, CheckpointStore
 from credgate.errors import ConfigError
 from credgate.service.audit import AuditBroker
 from credgate.service.audit_trail import AuditTrailService
@@ -46,6 +48,9 @@ from credgate.service.proposals import ProposalService
 from credgate.service.risk_gate import RiskGate
 from credgate.service.secrets import SecretsService
 from credgate.service.settings import Settings
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 TOKEN_KEY_NAME = "token-hmac"  # noqa: S105 - the name of a key in the key ring, not a secret
 AUDIT_KEY_NAME = "audit-hmac"
@@ -122,6 +127,7 @@ def build(
         hmac_key=barrier.named_key(AUDIT_KEY_NAME),
         clock=clock,
         context_max_bytes=settings.context_max_bytes,
+        checkpoints=_checkpoint_stores(settings, engine),
     )
     metrics = Metrics()
     dispatcher = Dispatcher(engine, barrier, clock)
@@ -163,17 +169,39 @@ def build(
     )
 
 
+def _checkpoint_stores(settings: Settings, engine: Engine) -> list[CheckpointStore]:
+    """The database table, and the second place when ``audit_checkpoint_file`` is set."""
+    stores: list[CheckpointStore] = [SqlCheckpointStore(engine)]
+    if settings.audit_checkpoint_file is not None:
+        stores.append(FileCheckpointStore(settings.audit_checkpoint_file))
+    return stores
+
+
 def local_audit_key(settings: Settings, *, env: Mapping[str, str] | None = None) -> bytes:
     """The instance's audit HMAC key, read from its key ring with the master key.
 
-    For operators working on the instance's machine (``credgate audit hash``); the key never
-    leaves the process.
+    For operators working on the instance's machine (``credgate audit hash``, ``verify``); the
+    key never leaves the process. ``ConfigError`` when there is no master key (no instance).
     """
     env = os.environ if env is None else env
+    master = _master_key(settings, env)  # before touching the database: never create one
     engine = create_engine(settings.resolved_database_url)
     try:
-        barrier = Barrier(SqlKeyringStore(engine), _master_key(settings, env))
+        barrier = Barrier(SqlKeyringStore(engine), master)
         return barrier.named_key(AUDIT_KEY_NAME)
+    finally:
+        engine.dispose()
+
+
+def local_audit_checkpoints(settings: Settings) -> list[Checkpoint]:
+    """Every writer's checkpoint the local instance saved (its database and second place).
+
+    For ``credgate audit verify`` on the instance's machine; ``Unavailable`` when a store
+    cannot be read.
+    """
+    engine = create_engine(settings.resolved_database_url)
+    try:
+        return [c for store in _checkpoint_stores(settings, engine) for c in store.read()]
     finally:
         engine.dispose()
 

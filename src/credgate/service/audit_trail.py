@@ -9,13 +9,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
-from credgate.adapters.audit.file_sink import FileAuditSink, iter_lines, iter_records
+from credgate.adapters.audit.file_sink import FileAuditSink, iter_records
 from credgate.adapters.storage.sql_store import SqlTx
-from credgate.domain.audit import AuditSink, parse_time, verify_lines
+from credgate.domain.audit import AuditSink, parse_time
 from credgate.errors import InvalidRequest, NotFound
 from credgate.service import schemas as s
 from credgate.service.audit import AuditBroker
 from credgate.service.audit_search import find_value, search, session_timeline
+from credgate.service.audit_verify import verify_file
 from credgate.service.broker import Action, Broker, Caller, Outcome, RequestContext
 
 MAX_RESULTS = 1000
@@ -102,14 +103,23 @@ class AuditTrailService:
         return self.broker.run(ctx, action, handler)
 
     def verify(self, ctx: RequestContext) -> Outcome:
+        """Verify the whole file against the writers' checkpoints; show the caller its part.
+
+        Checkpoints are read before the file: each names a record already written, so a
+        record appended meanwhile cannot be mistaken for a cut tail. A caller in a namespace
+        other than the root sees only its subtree (see :func:`.audit_verify.verify_file`).
+        """
+
         def handler(tx: SqlTx, caller: Caller) -> Outcome:
-            if self.file is None or not self.file.path.exists():
-                return Outcome({"data": {"ok": True, "events": 0, "writers": {}, "problem": None}})
-            report = verify_lines(iter_lines(self.file.path))
-            return Outcome(
-                {"data": report.to_dict() | {"summary": report.summary()}},
-                result_params={"ok": report.ok},
+            checkpoints = self.audit.read_checkpoints()
+            data = verify_file(
+                self.file.path if self.file is not None else None,
+                key=self.audit.chain_key,
+                checkpoints=checkpoints,
+                now=self.audit.clock.now(),
+                namespace=caller.namespace,
             )
+            return Outcome({"data": data}, result_params={"ok": data["ok"]})
 
         return self.broker.run(
             ctx, Action("audit.verify", "update", "sys/audit-trail/verify", sudo=True), handler

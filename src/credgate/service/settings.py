@@ -35,6 +35,8 @@ class Settings:
     audit_sql: bool = False
     audit_database_url: str = ""  # default: the main database, or <data_dir>/audit.db for SQLite
     audit_fsync: bool = False
+    audit_checkpoint_interval: float = 5.0  # seconds between chain-head checkpoints (0: off)
+    audit_checkpoint_file: Path | None = None  # a second place for them (default: none)
     instance_id: str = ""  # default: read from <data_dir>/instance-id (written by init)
     max_request_bytes: int = 1_048_576
     default_token_ttl: float = 3600.0
@@ -87,8 +89,8 @@ class Settings:
         return f"http://{self.host}:{self.port}"
 
 
-_DURATIONS = {"default_token_ttl", "max_token_ttl"}
-_PATHS = {"data_dir", "master_key_file", "audit_file"}
+_DURATIONS = {"default_token_ttl", "max_token_ttl", "audit_checkpoint_interval"}
+_PATHS = {"data_dir", "master_key_file", "audit_file", "audit_checkpoint_file"}
 _BOOLS = {"audit_sql", "audit_fsync"}
 _INTS = {"port", "workers", "max_request_bytes", "context_max_bytes"}
 _STRS = {"http_parser", "database_url", "audit_database_url", "host", "instance_id", "log_level"}

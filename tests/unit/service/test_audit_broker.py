@@ -13,11 +13,19 @@ import pytest
 
 from credgate.adapters.audit import FileAuditSink, MemoryAuditSink, iter_lines
 from credgate.clock import ManualClock
-from credgate.domain.audit import TRUNCATION_MARK, AuditEvent, ChainState, verify, verify_lines
+from credgate.domain.audit import (
+    TRUNCATION_MARK,
+    AuditEvent,
+    ChainKey,
+    ChainState,
+    verify,
+    verify_lines,
+)
 from credgate.errors import AuditUnavailable, ConfigError
 from credgate.service.audit import AuditBroker
 
 KEY = b"audit-key-" + b"x" * 22
+CHAIN_KEY = ChainKey.from_audit_key(KEY)
 CANARY = "CANARY-7d0c2b-secret-value"
 
 
@@ -40,7 +48,7 @@ def test_every_sink_gets_the_same_sealed_record() -> None:
     assert first.records == second.records
     assert first.records[0] == sealed
     assert (sealed["writer"], sealed["seq"]) == ("w1", 1)
-    assert verify(first.records).ok
+    assert verify(first.records, key=CHAIN_KEY).ok
     assert broker.state.seq == 2
 
 
@@ -63,7 +71,7 @@ def test_no_sink_accepting_fails_closed() -> None:
     assert broker.state.seq == 1
     sink.fail_with = None
     assert broker.log(_event(broker, "req-3"))["seq"] == 2
-    assert verify(sink.records).ok
+    assert verify(sink.records, key=CHAIN_KEY).ok
 
 
 def test_one_sink_suffices_and_the_other_shows_a_gap() -> None:
@@ -75,8 +83,8 @@ def test_one_sink_suffices_and_the_other_shows_a_gap() -> None:
     broker.log(_event(broker, "r2"))
     flaky.fail_with = None
     broker.log(_event(broker, "r3"))
-    assert verify(healthy.records).ok
-    report = verify(flaky.records)
+    assert verify(healthy.records, key=CHAIN_KEY).ok
+    report = verify(flaky.records, key=CHAIN_KEY)
     assert report.problem is not None
     assert (report.problem.kind, report.problem.seq) == ("deleted", 3)
 
@@ -154,7 +162,7 @@ def test_restart_continues_the_chain_from_the_file(tmp_path: Path) -> None:
     assert second.state.seq == 3
     assert second.log(_event(second, "r3"))["seq"] == 4
     second.close()
-    report = verify_lines(iter_lines(path))
+    report = verify_lines(iter_lines(path), key=CHAIN_KEY)
     assert report.ok
     assert report.writers == {"w1": 4}
 
@@ -170,7 +178,7 @@ def test_recovery_follows_the_sink_furthest_ahead() -> None:
     restarted = _broker(primary, secondary)
     assert restarted.state.seq == 2
     restarted.log(_event(restarted, "r3"))
-    assert verify(secondary.records).ok
+    assert verify(secondary.records, key=CHAIN_KEY).ok
 
 
 def test_unreadable_primary_refuses_to_start() -> None:
@@ -207,7 +215,7 @@ def test_concurrent_logging_keeps_one_unbroken_chain() -> None:
     for t in threads:
         t.join()
     assert [r["seq"] for r in sink.records] == list(range(1, 401))
-    assert verify(sink.records).ok
+    assert verify(sink.records, key=CHAIN_KEY).ok
 
 
 @pytest.mark.parametrize(

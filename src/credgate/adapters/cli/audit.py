@@ -1,11 +1,15 @@
 """``credgate audit``: verify, search and read the audit trail from a local file.
 
-    credgate audit verify [--file PATH] [--anchor CHECKPOINT] [--checkpoint OUT] [--json]
+    credgate audit verify [--file PATH] [--data-dir DIR | --key-file PATH] [--anchor FILE]…
+                          [--checkpoint OUT] [--json]
     credgate audit hash VALUE|- [--key-file PATH | --data-dir DIR] [--file PATH] [--json]
     credgate audit search [--agent ID] [--session ID] [--since WHEN] [--path P[*]] [--json]
     credgate audit session ID [--file PATH]
 
-The file defaults to ``./.credgate/audit.log``. ``verify`` exits 0 when every chain is intact
+The file defaults to ``./.credgate/audit.log`` (for ``verify``: the instance's ``audit_file``).
+``verify`` needs the chain key, derived from the instance's audit key (read with its master key,
+or ``--key-file``), and checks every chain's tail against the checkpoints the writers saved in
+the instance's database (and ``audit_checkpoint_file``); it exits 0 when every chain is intact
 and 1 naming the first bad event; ``hash`` exits 0 when the value was served, 1 when not.
 Other failures are one ``error:`` line with a hint (exit code from :mod:`credgate.errors`).
 """
@@ -13,15 +17,21 @@ Other failures are one ``error:`` line with a hint (exit code from :mod:`credgat
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import click
 
 from credgate.adapters.audit.file_sink import DEFAULT_AUDIT_FILE, iter_lines, iter_records
 from credgate.clock import SystemClock
-from credgate.domain.audit.chain import anchors_from_json, anchors_to_json
+from credgate.domain.audit.chain import (
+    ChainKey,
+    Checkpoint,
+    anchors_from_json,
+    anchors_to_json,
+)
 from credgate.domain.audit.event import hmac_value, parse_time
 from credgate.domain.audit.verify import verify_lines
 from credgate.domain.durations import parse_duration
@@ -32,6 +42,9 @@ from credgate.service.audit_search import (
     search,
     session_timeline,
 )
+
+if TYPE_CHECKING:
+    from credgate.service.settings import Settings
 
 _file_option = click.option(
     "--file",
@@ -50,11 +63,34 @@ def audit() -> None:
 
 
 @audit.command("verify")
-@_file_option
+@click.option(
+    "--file",
+    "file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="The JSONL audit file to read.  [default: the instance's audit_file, "
+    "<data-dir>/audit.log]",
+)
+@click.option(
+    "--data-dir",
+    default=None,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="The local instance whose key and checkpoints to use (default ./.credgate or "
+    "$CREDGATE_DATA_DIR).",
+)
+@click.option(
+    "--key-file",
+    default=None,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The audit HMAC key (hex, or raw bytes), instead of the local instance's own.",
+)
 @click.option(
     "--anchor",
+    "anchor_files",
+    multiple=True,
     type=click.Path(dir_okay=False, path_type=Path),
-    help="A checkpoint (written by --checkpoint) the chains' tails must reach.",
+    help="A checkpoint file (written by --checkpoint, or audit_checkpoint_file) the chains' "
+    "tails must reach, besides the instance's own checkpoints. Repeatable.",
 )
 @click.option(
     "--checkpoint",
@@ -62,29 +98,87 @@ def audit() -> None:
     help="When the trail verifies, save each writer's last seq and hash here.",
 )
 @_json_option
-def verify_command(file: Path, anchor: Path | None, checkpoint: Path | None, as_json: bool) -> None:
-    """Check every writer's hash chain; name the first edited, deleted, inserted or moved event."""
-    anchors = _read_anchors(anchor) if anchor else None
-    report = verify_lines(iter_lines(file), anchors=anchors)
+def verify_command(
+    file: Path | None,
+    data_dir: Path | None,
+    key_file: Path | None,
+    anchor_files: tuple[Path, ...],
+    checkpoint: Path | None,
+    as_json: bool,
+) -> None:
+    """Check every writer's keyed hash chain against the writers' checkpoints; name the first
+    edited, deleted, inserted or moved event."""
+    from credgate.service.audit_verify import checkpoint_line, describe_checkpoints
+    from credgate.service.settings import load_settings
+
+    settings = load_settings(overrides={"data_dir": data_dir} if data_dir is not None else {})
+    key = ChainKey.from_audit_key(
+        load_hmac_key(key_file) if key_file is not None else _local_key(settings)
+    )
+    # Checkpoints first: each names a record already in the file when it is read afterwards.
+    checkpoints = _instance_checkpoints(settings)
+    for path in anchor_files:
+        checkpoints.extend(_read_anchors(path))
+    report = verify_lines(
+        iter_lines(file or settings.resolved_audit_file),
+        key=key,
+        anchors=[c.anchor for c in checkpoints],
+    )
+    info = describe_checkpoints(checkpoints, SystemClock().now())
     if as_json:
-        click.echo(json.dumps(report.to_dict(), indent=2))
+        click.echo(json.dumps(report.to_dict() | {"checkpoints": info}, indent=2))
     else:
         click.echo(report.summary())
+        click.echo(checkpoint_line(info))
     if not report.ok:
         click.get_current_context().exit(1)
     if checkpoint is not None:
         checkpoint.write_text(anchors_to_json(report.last), encoding="utf-8")
 
 
-def _read_anchors(path: Path) -> dict[str, Any]:
+def _has_instance(settings: Settings) -> bool:
+    """Is there a local instance (a master key, and its database unless that is a server)?"""
+    if "CREDGATE_MASTER_KEY" not in os.environ and not settings.resolved_master_key_file.exists():
+        return False
+    url = settings.resolved_database_url
+    return not url.startswith("sqlite:///") or Path(url.removeprefix("sqlite:///")).exists()
+
+
+def _local_key(settings: Settings) -> bytes:
+    from credgate.service.app import local_audit_key
+
+    if not _has_instance(settings):
+        raise ConfigError(
+            f"no audit key: no local instance in {settings.data_dir}/ and no --key-file",
+            hint="pass --data-dir with the instance's directory, or --key-file with its audit key",
+        )
+    return local_audit_key(settings)
+
+
+def _instance_checkpoints(settings: Settings) -> list[Checkpoint]:
+    """The local instance's checkpoints (database and audit_checkpoint_file), if there is one."""
+    from credgate.service.app import local_audit_checkpoints
+
+    if _has_instance(settings):
+        return local_audit_checkpoints(settings)
+    if settings.audit_checkpoint_file is not None:
+        from credgate.adapters.audit.checkpoint_store import FileCheckpointStore
+
+        return FileCheckpointStore(settings.audit_checkpoint_file).read()
+    return []
+
+
+def _read_anchors(path: Path) -> list[Checkpoint]:
     try:
         text = path.read_text(encoding="utf-8")
+        at = path.stat().st_mtime
     except OSError as exc:
         raise NotFound(f"cannot read checkpoint {path} ({exc.strerror})") from None
     try:
-        return dict(anchors_from_json(text))
+        anchors = anchors_from_json(text)
     except ValueError as exc:
         raise InvalidRequest(f"{path}: {exc}", hint="use a file written by --checkpoint") from None
+    return [Checkpoint(a.writer, a.seq, a.hash, at, "anchor") for a in anchors.values()]
 
 
 @audit.command("hash")

@@ -198,6 +198,16 @@ async def _sweep_elevations(cg: Credgate) -> None:
             log.exception("the elevation expiry sweep failed; retrying later")
 
 
+async def _checkpoint_audit(cg: Credgate, interval: float) -> None:
+    """Every ``interval`` seconds: save the audit chain head (in a thread). Never raises."""
+    while True:
+        await asyncio.sleep(interval)
+        try:
+            await run_in_threadpool(cg.audit.checkpoint)
+        except Exception:
+            log.exception("the audit checkpoint failed; retrying later")
+
+
 def create_app(cg: Credgate) -> Starlette:
     limit = cg.settings.max_request_bytes
 
@@ -283,15 +293,24 @@ def create_app(cg: Credgate) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         # Background work runs only while serving, never in one-shot CLI commands: the webhook
-        # sender, and a sweep that writes down elevations that ended by themselves.
+        # sender, a sweep that writes down elevations that ended by themselves, and the audit
+        # chain's checkpoints (once more at the end: worker processes are never closed).
         cg.dispatcher.start()
-        sweeper = asyncio.create_task(_sweep_elevations(cg))
+        tasks = [asyncio.create_task(_sweep_elevations(cg))]
+        interval = cg.settings.audit_checkpoint_interval
+        if interval > 0:
+            tasks.append(asyncio.create_task(_checkpoint_audit(cg, interval)))
         try:
             yield
         finally:
-            sweeper.cancel()
+            for task in tasks:
+                task.cancel()
             cg.governance.close()
             cg.dispatcher.stop()
+            try:
+                await run_in_threadpool(cg.audit.checkpoint)
+            except Exception:
+                log.exception("the final audit checkpoint failed")
 
     app = Starlette(
         routes=[

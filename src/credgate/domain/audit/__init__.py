@@ -1,4 +1,5 @@
-"""Audit events, the per-writer hash chain, its verification and HMACs of secret values.
+"""Audit events, the per-writer keyed hash chain, its checkpoints and verification, and
+HMACs of secret values.
 
 Pure: no clock, no I/O. The broker (:mod:`credgate.service.audit`) seals and writes events;
 sinks live in :mod:`credgate.adapters.audit`.
@@ -7,7 +8,9 @@ sinks live in :mod:`credgate.adapters.audit`.
 from credgate.domain.audit.chain import (
     GENESIS_HASH,
     Anchor,
+    ChainKey,
     ChainState,
+    Checkpoint,
     anchors_from_json,
     anchors_to_json,
     canonical_json,
@@ -26,7 +29,7 @@ from credgate.domain.audit.event import (
     hmac_value,
     parse_time,
 )
-from credgate.domain.audit.sink import AuditSink, RecoverableAuditSink
+from credgate.domain.audit.sink import AuditSink, CheckpointStore, RecoverableAuditSink
 from credgate.domain.audit.verify import KINDS, Problem, VerifyReport, verify, verify_lines
 
 __all__ = [
@@ -39,7 +42,10 @@ __all__ = [
     "Anchor",
     "AuditEvent",
     "AuditSink",
+    "ChainKey",
     "ChainState",
+    "Checkpoint",
+    "CheckpointStore",
     "Problem",
     "RecoverableAuditSink",
     "VerifyReport",

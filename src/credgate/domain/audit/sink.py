@@ -1,5 +1,5 @@
-"""The port every audit sink implements (file, SQL, in-memory; adapters in
-:mod:`credgate.adapters.audit`).
+"""The ports of the audit trail: sinks (file, SQL, in-memory) and checkpoint stores (the
+database table, a second file); adapters in :mod:`credgate.adapters.audit`.
 
 A sink receives the sealed record (a JSON-ready mapping with the chain fields) and either
 stores it durably enough for its kind or raises. It never changes the record: every sink sees
@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Protocol, runtime_checkable
 
-from credgate.domain.audit.chain import ChainState
+from credgate.domain.audit.chain import Anchor, ChainState, Checkpoint
 
 
 @runtime_checkable
@@ -38,4 +38,26 @@ class RecoverableAuditSink(AuditSink, Protocol):
 
     def recover(self, writer_id: str) -> ChainState:
         """The state after the last record of ``writer_id`` this sink holds (seq 0 if none)."""
+        ...
+
+
+@runtime_checkable
+class CheckpointStore(Protocol):
+    """Where writers save their chain heads, so verify sees a cut or forged tail by itself.
+
+    A store never moves a writer's checkpoint backwards: :meth:`write` of a lower ``seq`` (or
+    of the same ``seq`` with another hash) than the stored one is refused (returns False).
+    """
+
+    @property
+    def name(self) -> str:
+        """A short label for reports and logs (``database``, ``file``)."""
+        ...
+
+    def read(self) -> list[Checkpoint]:
+        """Every writer's checkpoint (raise when the store cannot be read)."""
+        ...
+
+    def write(self, anchor: Anchor, *, at: float) -> bool:
+        """Save ``anchor`` as its writer's head as of ``at``; False when refused as a regression."""
         ...

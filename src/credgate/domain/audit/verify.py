@@ -1,27 +1,31 @@
 """Verifying audit chains: find the first edited, deleted, inserted or reordered event.
 
 Each writer's chain is checked on its own, in the order its records appear. Every record's
-``hash`` must match its content, its ``seq`` must follow the writer's previous one and its
-``prev_hash`` must be that record's hash. At the first break the rest of the input is read
-once more to tell what happened:
+``hash`` must be the HMAC of its content under the deployment's chain key, its ``seq`` must
+follow the writer's previous one and its ``prev_hash`` must be that record's hash. At the
+first break the rest of the input is read once more to tell what happened:
 
-- ``edited``: a record's content no longer matches its hash; or a record was changed and its
-  hash recomputed, so the next record's ``prev_hash`` no longer points at it.
-- ``deleted``: sequence numbers are missing and never show up.
+- ``edited``: a record's hash does not verify under the chain key (its content was changed,
+  or it was forged or re-hashed by someone without the key, for example with plain SHA-256);
+  or a record was changed and re-sealed with the key, so the next record's ``prev_hash`` no
+  longer points at it; or a record differs from a checkpoint of its seq.
+- ``deleted``: sequence numbers are missing and never show up, or a chain ends before the
+  ``seq`` of its checkpoint.
 - ``inserted``: a record that does not belong to the chain (a forgery or a copy), recognised
   because the genuine chain continues around it.
 - ``reordered``: a record appears before one that precedes it in its chain.
 - ``malformed``: a line that is not a JSON object with the chain fields.
 
-Limits, by construction: a plain hash chain cannot reveal that its *last* records were
-removed, nor records appended at its end, nor a chain rewritten wholesale from some point on
-(all hashes recomputed) by someone with write access. :class:`~.chain.Anchor` checkpoints kept
-elsewhere (another sink, a saved checkpoint file) detect the first and the last up to the
-checkpoint.
+Limits, by construction: without the key nobody can append a record that verifies or
+re-hash one they changed. A chain alone still cannot reveal that its *last* records were
+removed; :class:`~.chain.Anchor` checkpoints kept elsewhere (the writer's own periodic
+checkpoints, another sink, a saved checkpoint file) detect that up to the checkpoint. Whoever
+holds the key can rewrite a chain wholesale; only a checkpoint they cannot change reveals it.
 """
 
 from __future__ import annotations
 
+import hmac
 import json
 import re
 from collections import Counter
@@ -29,7 +33,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from credgate.domain.audit.chain import GENESIS_HASH, Anchor, record_hash
+from credgate.domain.audit.chain import GENESIS_HASH, Anchor, ChainKey, record_hash, unkeyed_hash
 
 KINDS: Final = ("edited", "deleted", "inserted", "reordered", "malformed")
 _HEX64: Final = re.compile(r"[0-9a-f]{64}")
@@ -63,12 +67,16 @@ class Problem:
 
 @dataclass(frozen=True, slots=True)
 class VerifyReport:
-    """The outcome: counts per writer, each chain's last good record, the first problem."""
+    """The outcome: counts per writer, each chain's last good record, the first problem.
+
+    ``anchors_checked`` is how many anchors (checkpoints) the chains were compared with.
+    """
 
     events: int
     writers: Mapping[str, int]
     last: Mapping[str, Anchor]
     problem: Problem | None = None
+    anchors_checked: int = 0
 
     @property
     def ok(self) -> bool:
@@ -86,6 +94,7 @@ class VerifyReport:
             "writers": dict(self.writers),
             "last": {w: a.to_dict() for w, a in self.last.items()},
             "problem": self.problem.to_dict() if self.problem else None,
+            "anchors_checked": self.anchors_checked,
         }
 
 
@@ -113,15 +122,22 @@ class _Later:
 _Item = tuple[int, int, object]  # (index, line, parsed record or None)
 
 
+Anchors = Mapping[str, Anchor] | Iterable[Anchor]
+
+
 def verify(
-    records: Iterable[Mapping[str, Any]], *, anchors: Mapping[str, Anchor] | None = None
+    records: Iterable[Mapping[str, Any]], *, key: ChainKey, anchors: Anchors | None = None
 ) -> VerifyReport:
-    """Verify records (already parsed) in the order given; line = index + 1."""
-    return _verify(((i, i + 1, r) for i, r in enumerate(records)), anchors or {})
+    """Verify records (already parsed) in the order given; line = index + 1.
+
+    ``key`` is the deployment's chain key; ``anchors`` are checkpoints the chains' tails must
+    reach (a mapping writer -> anchor, or any number of anchors, several per writer allowed).
+    """
+    return _verify(((i, i + 1, r) for i, r in enumerate(records)), key, _anchor_list(anchors))
 
 
 def verify_lines(
-    lines: Iterable[str], *, anchors: Mapping[str, Anchor] | None = None
+    lines: Iterable[str], *, key: ChainKey, anchors: Anchors | None = None
 ) -> VerifyReport:
     """Verify JSON lines (a JSONL file); blank lines are skipped, line numbers are physical."""
 
@@ -137,7 +153,17 @@ def verify_lines(
             yield index, number, record
             index += 1
 
-    return _verify(parsed(), anchors or {})
+    return _verify(parsed(), key, _anchor_list(anchors))
+
+
+def _anchor_list(anchors: Anchors | None) -> list[Anchor]:
+    if anchors is None:
+        return []
+    found = list(anchors.values()) if isinstance(anchors, Mapping) else list(anchors)
+    for anchor in found:
+        if not isinstance(anchor, Anchor):
+            raise TypeError(f"anchors must be Anchor objects, not {type(anchor).__name__}")
+    return found
 
 
 def _reject_constant(name: str) -> object:
@@ -159,11 +185,31 @@ def _chain_fields(record: object) -> tuple[str, int, str, str] | str:
     return writer, seq, prev, digest
 
 
-def _verify(items: Iterable[_Item], anchors: Mapping[str, Anchor]) -> VerifyReport:
+def _content_problem(record: Mapping[str, Any], digest: str) -> str:
+    """Why ``record``'s hash, which is not its HMAC under the chain key, fails."""
+    try:
+        unkeyed = unkeyed_hash(record) == digest
+    except (TypeError, ValueError):
+        unkeyed = False
+    if unkeyed:
+        return (
+            "its hash is a plain SHA-256, not under this deployment's chain key "
+            "(an unkeyed or forged record)"
+        )
+    return (
+        "its hash is not under this deployment's chain key: its content was changed, "
+        "or it was forged or sealed under another key"
+    )
+
+
+def _verify(items: Iterable[_Item], key: ChainKey, anchors: list[Anchor]) -> VerifyReport:
+    if not isinstance(key, ChainKey):  # never fall back to an unkeyed check
+        raise TypeError(f"verifying the audit chain needs its ChainKey, not {type(key).__name__}")
     stream = iter(items)
     tips: dict[str, _Tip] = {}
     counts: Counter[str] = Counter()
-    anchored: dict[str, tuple[str, int, int]] = {}  # writer -> (hash, index, line) at anchor.seq
+    wanted = {(a.writer, a.seq) for a in anchors}
+    anchored: dict[tuple[str, int], tuple[str, int, int]] = {}  # (writer, seq) -> hash, at
     events = 0
     last_line = 0
     problem: Problem | None = None
@@ -179,24 +225,22 @@ def _verify(items: Iterable[_Item], anchors: Mapping[str, Anchor]) -> VerifyRepo
         counts[writer] += 1
         assert isinstance(record, Mapping)  # noqa: S101 - _chain_fields checked it
         try:
-            content_ok = record_hash(record) == digest
+            content_ok = hmac.compare_digest(record_hash(record, key=key), digest)
         except (TypeError, ValueError):
             problem = Problem(index, line, writer, seq, "malformed", "not canonical JSON")
             events += _drain(stream, None, counts)[0]
             break
         if not content_ok:
-            problem = Problem(
-                index, line, writer, seq, "edited", "its content does not match its hash"
-            )
+            why = _content_problem(record, digest)
+            problem = Problem(index, line, writer, seq, "edited", why)
             events += _drain(stream, None, counts)[0]
             break
         tip = tips.get(writer)
         last_seq, last_hash = (tip.seq, tip.hash) if tip else (0, GENESIS_HASH)
         if seq == last_seq + 1 and prev == last_hash:
             tips[writer] = _Tip(seq, digest, index, line)
-            anchor = anchors.get(writer)
-            if anchor is not None and anchor.seq == seq:
-                anchored[writer] = (digest, index, line)
+            if (writer, seq) in wanted:
+                anchored[(writer, seq)] = (digest, index, line)
             continue
         more, later = _drain(stream, writer, counts)
         events += more
@@ -205,7 +249,8 @@ def _verify(items: Iterable[_Item], anchors: Mapping[str, Anchor]) -> VerifyRepo
     if problem is None:
         problem = _check_anchors(anchors, tips, anchored, events, last_line)
     last = {w: Anchor(w, t.seq, t.hash) for w, t in sorted(tips.items())}
-    return VerifyReport(events, dict(sorted(counts.items())), last, problem)
+    checked = sum(1 for a in anchors if a.seq >= 1)
+    return VerifyReport(events, dict(sorted(counts.items())), last, problem, checked)
 
 
 def _drain(stream: Iterator[_Item], writer: str | None, counts: Counter[str]) -> tuple[int, _Later]:
@@ -276,14 +321,18 @@ def _classify(
 
 
 def _check_anchors(
-    anchors: Mapping[str, Anchor],
+    anchors: list[Anchor],
     tips: Mapping[str, _Tip],
-    anchored: Mapping[str, tuple[str, int, int]],
+    anchored: Mapping[tuple[str, int], tuple[str, int, int]],
     events: int,
     last_line: int,
 ) -> Problem | None:
-    """Compare each chain's tail with the checkpoint: catches deleted tails and rewrites."""
-    for writer, anchor in sorted(anchors.items()):
+    """Compare each chain's tail with the checkpoints: catches deleted tails and rewrites.
+
+    Per writer the furthest checkpoint is checked first (a cut tail is named by it).
+    """
+    for anchor in sorted(anchors, key=lambda a: (a.writer, -a.seq, a.hash)):
+        writer = anchor.writer
         if anchor.seq < 1:
             continue
         tip = tips.get(writer)
@@ -299,7 +348,7 @@ def _check_anchors(
                 f"the chain ends at #{reached} but the checkpoint has #{anchor.seq}: "
                 f"the last {lost} event(s) were deleted",
             )
-        digest, index, line = anchored[writer]
+        digest, index, line = anchored[(writer, anchor.seq)]
         if digest != anchor.hash:
             return Problem(
                 index,

@@ -11,13 +11,15 @@ from typing import Any
 import pytest
 
 from credgate.adapters.audit import FileAuditSink, iter_lines, iter_records
-from credgate.domain.audit import ChainState, canonical_json, seal, verify_lines
+from credgate.domain.audit import ChainKey, ChainState, canonical_json, seal, verify_lines
 from credgate.errors import InvalidRequest, NotFound
+
+KEY = ChainKey.from_audit_key(b"k" * 32)
 
 
 def _write_chain(sink: FileAuditSink, n: int, state: ChainState) -> ChainState:
     for i in range(n):
-        sealed, state = seal({"action": "kv.read", "n": i, "pad": "p" * 40}, state)
+        sealed, state = seal({"action": "kv.read", "n": i, "pad": "p" * 40}, state, key=KEY)
         sink.write(sealed)
     return state
 
@@ -26,7 +28,7 @@ def test_each_record_is_one_canonical_line(tmp_path: Path) -> None:
     """The file holds exactly the hashed bytes, one record per line, private to the owner."""
     path = tmp_path / "sub" / "audit.log"
     sink = FileAuditSink(path)
-    sealed, _ = seal({"action": "kv.read", "path": "secret/data/é"}, ChainState("w1"))
+    sealed, _ = seal({"action": "kv.read", "path": "secret/data/é"}, ChainState("w1"), key=KEY)
     sink.write(sealed)
     sink.close()
     assert path.read_bytes() == canonical_json(sealed) + b"\n"
@@ -44,7 +46,7 @@ def test_appends_to_an_existing_file(tmp_path: Path) -> None:
     _write_chain(second, 2, second.recover("w1"))
     second.close()
     assert state.seq == 3
-    report = verify_lines(iter_lines(path))
+    report = verify_lines(iter_lines(path), key=KEY)
     assert report.ok
     assert report.events == 5
 
@@ -81,7 +83,7 @@ def test_torn_last_line_is_closed_off_and_skipped(tmp_path: Path) -> None:
     lines = path.read_text().splitlines()
     assert len(lines) == 4
     assert json.loads(lines[3])["seq"] == 3
-    report = verify_lines(iter_lines(path))
+    report = verify_lines(iter_lines(path), key=KEY)
     assert report.problem is not None
     assert (report.problem.kind, report.problem.line) == ("malformed", 3)
 
@@ -107,14 +109,14 @@ def test_follows_the_path_after_rotation(tmp_path: Path) -> None:
     assert len(path.read_text().splitlines()) == 1
     assert len((tmp_path / "audit.log.1").read_text().splitlines()) == 2
     both = [*iter_lines(tmp_path / "audit.log.1"), *iter_lines(path)]
-    assert verify_lines(both).ok
+    assert verify_lines(both, key=KEY).ok
 
 
 def test_write_after_close_raises(tmp_path: Path) -> None:
     """A closed sink refuses records instead of dropping them silently."""
     sink = FileAuditSink(tmp_path / "audit.log")
     sink.close()
-    sealed, _ = seal({"action": "x"}, ChainState("w1"))
+    sealed, _ = seal({"action": "x"}, ChainState("w1"), key=KEY)
     with pytest.raises(OSError, match="closed"):
         sink.write(sealed)
 
@@ -122,7 +124,7 @@ def test_write_after_close_raises(tmp_path: Path) -> None:
 def test_write_to_full_disk_raises(tmp_path: Path) -> None:
     """A full disk (/dev/full answers ENOSPC even to root) makes the write fail loudly."""
     sink = FileAuditSink("/dev/full", create_dirs=False)
-    sealed, _ = seal({"action": "x"}, ChainState("w1"))
+    sealed, _ = seal({"action": "x"}, ChainState("w1"), key=KEY)
     with pytest.raises(OSError, match="No space left"):
         sink.write(sealed)
 

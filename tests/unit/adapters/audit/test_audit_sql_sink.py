@@ -11,6 +11,7 @@ from credgate.adapters.audit.sql_sink import SqlAuditSink, audit_events
 from credgate.adapters.storage.schema import load_all_tables
 from credgate.domain.audit import (
     AuditEvent,
+    ChainKey,
     ChainState,
     format_time,
     hmac_value,
@@ -22,6 +23,7 @@ from credgate.errors import Unavailable
 
 T0 = 1_800_000_000.0
 KEY = b"k" * 32
+CHAIN_KEY = ChainKey.from_audit_key(KEY)
 
 
 def _log(sink: SqlAuditSink, state: ChainState, **fields: Any) -> tuple[dict[str, Any], ChainState]:
@@ -36,7 +38,7 @@ def _log(sink: SqlAuditSink, state: ChainState, **fields: Any) -> tuple[dict[str
         "namespace": "acme/",
     }
     base.update(fields)
-    sealed, after = seal(AuditEvent(**base).to_dict(), state)
+    sealed, after = seal(AuditEvent(**base).to_dict(), state, key=CHAIN_KEY)
     sink.write(sealed)
     return sealed, after
 
@@ -63,8 +65,8 @@ def test_records_come_back_byte_identical(db_engine: sa.Engine) -> None:
         written.append(sealed)
     stored = list(sink.records(batch=2))
     assert stored == written
-    assert all(record_hash(r) == r["hash"] for r in stored)
-    assert verify(stored).ok
+    assert all(record_hash(r, key=CHAIN_KEY) == r["hash"] for r in stored)
+    assert verify(stored, key=CHAIN_KEY).ok
 
 
 def test_duplicate_seq_is_refused_by_the_database(db_engine: sa.Engine) -> None:
