@@ -13,8 +13,11 @@
    answer that changes between the check and the connection cannot redirect the call;
 4. send the request (no proxy from the environment, no redirect followed, a timeout, a
    response size limit) and audit it as ``broker.http.upstream``;
-5. mask the answer (status, headers, body) with the output filter, every injected value
-   registered as a known value (and so its base64, hex, URL and JSON forms).
+5. mask the answer with the output filter, every injected value registered as a known value
+   (and so its base64, hex, URL and JSON forms, and escaped forms: see
+   :mod:`credgate.guard.decoded_view`): the body and every header value are masked; a header
+   whose *name* holds a finding is dropped whole (counted in ``credgate.headers_withheld``);
+   the status is a number and the reason phrase is not passed on.
 """
 
 from __future__ import annotations
@@ -98,6 +101,35 @@ def _field_text(value: Any) -> str:
     return value if isinstance(value, str) else json.dumps(value)
 
 
+def _header_text(raw: bytes) -> str:
+    """A header name or value as text: UTF-8 if it is, else Latin-1 (every byte kept)."""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw.decode("latin-1")
+
+
+def _masked_headers(
+    guard: OutputFilter, headers: list[tuple[str, str]]
+) -> tuple[dict[str, str], int]:
+    """The response headers the agent may see, and how many were withheld.
+
+    A header whose name holds a finding (as sent, or once lower-cased as it would be shown) is
+    dropped whole, never renamed: a value can hide in a name (``X-<secret>: 1``). Values are
+    masked; repeated names are joined with ``", "``.
+    """
+    out: dict[str, str] = {}
+    withheld = 0
+    for name, value in headers:
+        key = name.lower()
+        if guard.scan(name) or guard.scan(key):
+            withheld += 1
+            continue
+        masked = guard.mask(value)
+        out[key] = f"{out[key]}, {masked}" if key in out else masked
+    return out, withheld
+
+
 class BrokeredHttpService:
     def __init__(
         self,
@@ -145,13 +177,15 @@ class BrokeredHttpService:
             raise
         upstream.log("response", None, status=status, response_bytes=len(raw), address=address)
         text = raw.decode("utf-8", errors="replace")
+        shown, withheld = _masked_headers(guard, headers)
         return Outcome(
             {
                 "status": status,
-                "headers": {name: guard.mask(value) for name, value in headers.items()},
+                "headers": shown,
                 "body": guard.mask(text),
                 "credgate": {
                     "host": plan.target,
+                    "headers_withheld": withheld,
                     "secrets": [
                         {"path": secret, **f.credgate}
                         for secret, f in zip(secrets, fetched.values(), strict=True)
@@ -169,7 +203,7 @@ class BrokeredHttpService:
         version: int | None,
         fields: list[str],
     ) -> tuple[_Fetched, Caller]:
-        binding = {"method": plan.method, "url": plan.url, "host": plan.target}
+        binding = plan.binding()  # an approval covers this exact call: no other body or header
         seen: list[Caller] = []
 
         def locate(tx: SqlTx, namespace: str) -> tuple[str, str]:
@@ -235,7 +269,13 @@ class BrokeredHttpService:
             "broker.http",
             "read",
             path,
-            params={"host": plan.target, "method": plan.method, "fields": sorted(fields)},
+            params={
+                "host": plan.target,
+                "method": plan.method,
+                "fields": sorted(fields),
+                "headers": sorted({name.lower() for name, _, _ in plan.headers}),
+                "body": plan.body_digest(),
+            },
             data={"version": str(version)} if version is not None else None,
             risk=risk,
             version=version,
@@ -259,7 +299,7 @@ class BrokeredHttpService:
     # -- step 4: the call ------------------------------------------------------------------------
     def _send(
         self, request: RenderedRequest, address: str, body: s.BrokerHttp
-    ) -> tuple[int, dict[str, str], bytes]:
+    ) -> tuple[int, list[tuple[str, str]], bytes]:
         timeout = min(body.timeout, self.max_timeout)
         limit = min(body.max_response_bytes, self.max_response_bytes)
         url = request.url
@@ -294,12 +334,13 @@ class BrokeredHttpService:
                         if self.broker.clock.monotonic() > deadline:
                             raise UpstreamTimeout(f"the call took longer than {timeout:g} s")
                         chunks.append(chunk)
-                    out: dict[str, str] = {}
-                    for name, value in resp.headers.multi_items():
-                        key = name.lower()
-                        if key in DROPPED_RESPONSE_HEADERS:
-                            continue
-                        out[key] = f"{out[key]}, {value}" if key in out else value
+                    # The names as the upstream sent them (``multi_items`` lower-cases them,
+                    # which could hide a value in a name from the filter, or make one).
+                    out = [
+                        (_header_text(name), _header_text(value))
+                        for name, value in resp.headers.raw
+                        if name.lower().decode("latin-1") not in DROPPED_RESPONSE_HEADERS
+                    ]
                     return resp.status_code, out, b"".join(chunks)
                 finally:
                     resp.close()

@@ -11,13 +11,20 @@ Where references may appear:
   DNS lookup;
 - header values (as is; a value with a line break or NUL is refused: header injection);
 - the body (as is).
+
+:meth:`RequestPlan.binding` is what an approval for the call is bound to: the method, the URL
+template, every header (name in lower case, value template) but a few reference-free
+transport ones (:data:`UNBOUND_HEADERS`), and the body template's SHA-256 and length.
+Templates hold references, never values, so the binding holds none either.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import quote
 
 import httpx
@@ -33,7 +40,7 @@ from credgate.domain.secret_refs import (
 from credgate.errors import InvalidRequest
 from credgate.service import schemas as s
 
-__all__ = ["RenderedRequest", "RequestPlan", "plan_request"]
+__all__ = ["UNBOUND_HEADERS", "RenderedRequest", "RequestPlan", "plan_request"]
 
 _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]{1,128}\Z")
 #: Headers credgate sets itself (or that would let a request smuggle another one).
@@ -52,6 +59,12 @@ _RESERVED_HEADERS = frozenset(
     }
 )
 _BAD_HEADER_CHARS = re.compile(r"[\r\n\x00]")
+#: Transport headers an approval is not bound to, when they hold no secret reference: they
+#: change how an answer is encoded or cached, not what the call does (a client library may
+#: set its own). Any other header, and these with a reference, is part of the binding.
+UNBOUND_HEADERS = frozenset(
+    {"accept", "accept-encoding", "accept-language", "user-agent", "cache-control", "pragma"}
+)
 
 
 @dataclass(frozen=True)
@@ -99,6 +112,28 @@ class RequestPlan:
         """``host:port`` as audited and shown in messages."""
         host = f"[{self.host}]" if ":" in self.host else self.host
         return f"{host}:{self.port}"
+
+    def binding(self) -> dict[str, Any]:
+        """What an approval of this call is bound to (see the module's docstring)."""
+        headers = sorted(
+            [name.lower(), template]
+            for name, template, refs in self.headers
+            if refs or name.lower() not in UNBOUND_HEADERS
+        )
+        return {
+            "method": self.method,
+            "url": self.url,
+            "host": self.target,
+            "headers": headers,
+            "body": self.body_digest(),
+        }
+
+    def body_digest(self) -> dict[str, Any] | None:
+        """The body template's SHA-256 and length in bytes (None without a body)."""
+        if self.body is None:
+            return None
+        data = self.body.encode("utf-8", "surrogatepass")
+        return {"sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
 
     def render(self, values: Mapping[SecretRef, str]) -> RenderedRequest:
         """The request with every reference replaced by its value."""

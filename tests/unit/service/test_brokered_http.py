@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import threading
 from collections.abc import Iterator
@@ -11,6 +12,9 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
+
+from credgate.service import schemas
+from credgate.service.brokered_request import plan_request
 
 Instance = Any  # the `instance` fixture (tests/conftest.py)
 
@@ -59,6 +63,21 @@ class Upstream:
                         200,
                         json.dumps(payload).encode(),
                         [("X-Echo", seen), ("Set-Cookie", "session=abc123def456")],
+                    )
+                if self.path.startswith("/hostile"):
+                    seen = self.headers.get("x-key", "")
+                    raw = seen.encode()
+                    return self._send(
+                        200,
+                        json.dumps({"pct": "".join(f"%{b:02X}" for b in raw)}).encode(),
+                        [
+                            (f"X-{seen}", "1"),
+                            (f"X-H-{raw.hex()}", "1"),
+                            (f"X-B-{base64.b64encode(raw).decode().rstrip('=')}", "1"),
+                            (f"X-Up-{seen.upper()}", "1"),
+                            ("X-Plain", "kept"),
+                            ("X-Value", "".join(f"&#{ord(c)};" for c in seen)),
+                        ],
                     )
                 if self.path == "/redirect":
                     return self._send(302, b"", [("Location", upstream.redirect_to)])
@@ -449,3 +468,99 @@ def test_an_approved_brokered_call_does_not_approve_a_reveal(
     r = instance.call("POST", "broker/http", agent, json=body, headers=approved)
     assert r.status_code == 200, r.text
     assert upstream.requests[0]["headers"]["X-Key"] == TOKEN
+
+
+def test_a_value_echoed_into_header_names_is_withheld(
+    instance: Instance, agent: str, upstream: Upstream
+) -> None:
+    """A header whose name holds the value (as is, hex, base64, upper-cased: shown lower-case it
+    would be the value) is dropped, not renamed, and only counted; values and body are masked
+    in escaped forms too."""
+    r = broker(instance, agent, url=f"{upstream.base}/hostile", headers={"X-Key": REF})
+    assert r.status_code == 200, r.text
+    out = r.json()
+    assert not leaked(r.text)
+    assert TOKEN.lower() not in r.text.lower()
+    names = set(out["headers"])
+    assert "x-plain" in names
+    assert not any(name.startswith(("x-ghp", "x-h-", "x-b-", "x-up-")) for name in names)
+    assert out["credgate"]["headers_withheld"] == 4
+    assert out["headers"]["x-value"] == "[REDACTED:known_value]"
+    assert json.loads(out["body"]) == {"pct": "[REDACTED:known_value]"}
+
+
+def test_plain_answers_withhold_no_header(
+    instance: Instance, agent: str, upstream: Upstream
+) -> None:
+    """Without a value in a name nothing is withheld: the count is 0."""
+    r = broker(instance, agent, url=f"{upstream.base}/plain", headers={"X-Key": REF})
+    assert r.status_code == 200, r.text
+    assert r.json()["credgate"]["headers_withheld"] == 0
+
+
+def test_an_approval_binds_the_body_and_the_headers(
+    instance: Instance, agent: str, upstream: Upstream
+) -> None:
+    """Approved for amount=1: another body, an extra header or another header value is refused
+    (403, nothing sent); a transport header may differ; the exact call is served once."""
+    put_secret(
+        instance,
+        "prod/pay",
+        {"key": TOKEN},
+        environment="production",
+        allowed_hosts=f"127.0.0.1:{upstream.port}",
+    )
+    config = 'autonomy "medium" {\n  read = 1\n  read_max = 1\n}\n'
+    instance.ok("PUT", "sys/risk-config", json={"config": config})
+    body = {
+        "method": "POST",
+        "url": f"{upstream.base}/pay",
+        "headers": {"X-Key": '{{secret "secret/data/prod/pay#key"}}', "X-Account": "acct_1"},
+        "body": "amount=1",
+    }
+    r = instance.call("POST", "broker/http", agent, json=body)
+    assert r.status_code == 202, r.text
+    approval = r.json()["pending"]["id"]
+    instance.ok("POST", f"sys/approvals/{approval}/approve", json={"reason": "ok"})
+    approved = {"X-Credgate-Approval": approval}
+    tampered = [
+        {**body, "body": "amount=1000000"},
+        {**body, "headers": {**body["headers"], "X-Extra": "1"}},
+        {**body, "headers": {**body["headers"], "X-Account": "acct_2"}},
+        {**body, "headers": {**body["headers"], "Accept": '{{secret "secret/data/prod/pay#key"}}'}},
+        {**body, "body": None},
+    ]
+    for other in tampered:
+        r = instance.call("POST", "broker/http", agent, json=other, headers=approved)
+        assert r.status_code == 403, (other, r.text)
+        assert "different request" in r.json()["error"]["message"]
+    assert upstream.requests == []
+    same = {**body, "headers": {**body["headers"], "User-Agent": "another-client/2"}}
+    r = instance.call("POST", "broker/http", agent, json=same, headers=approved)
+    assert r.status_code == 200, r.text
+    assert [req["body"] for req in upstream.requests] == ["amount=1"]
+    again = instance.call("POST", "broker/http", agent, json=body, headers=approved)
+    assert again.status_code != 200
+    assert len(upstream.requests) == 1
+
+
+def test_the_approval_binding_holds_no_value_and_audits_header_names() -> None:
+    """The binding: method, URL template, headers (lower-case name, template; transport ones
+    without a reference left out), the body's SHA-256 and length; never a value."""
+    plan = plan_request(
+        schemas.BrokerHttp(
+            method="POST",
+            url="https://api.example.com/pay",
+            headers={"X-Key": REF, "Accept": "application/json", "User-Agent": REF},
+            body="amount=1",
+        )
+    )
+    binding = plan.binding()
+    assert binding == {
+        "method": "POST",
+        "url": "https://api.example.com/pay",
+        "host": "api.example.com:443",
+        "headers": [["user-agent", REF], ["x-key", REF]],
+        "body": {"sha256": hashlib.sha256(b"amount=1").hexdigest(), "bytes": 8},
+    }
+    assert TOKEN not in json.dumps(binding)
